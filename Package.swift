@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "cairn",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure: canonical JSON, hashing, keys, signed notes, Merkle proofs, notices, genesis, policies.
+        .target(
+            name: "CairnCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Pure: the state machine that applies blocks.
+        .target(name: "CairnLedger", dependencies: ["CairnCore"]),
+        // Durable storage: SQLite through GRDB, and an in-memory twin.
+        .target(
+            name: "CairnStore",
+            dependencies: ["CairnLedger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
+        .testTarget(name: "CLITests", dependencies: ["CairnCore"]),
+    ]
+)

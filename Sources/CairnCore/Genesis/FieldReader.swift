@@ -1,0 +1,79 @@
+/// Reads the fields of one JSON object strictly, naming the JSON path of anything wrong:
+/// `$.members[2].keys[0]: ...`. Unknown fields are refused by `finish()`.
+public struct FieldReader {
+    public let object: JSONObject
+    public let path: String
+    private var seen: [String] = []
+
+    public init(_ value: JSONValue, path: String = "$") throws(CairnError) {
+        guard case .object(let o) = value else { throw CairnError(.invalidField, "\(path): expected an object") }
+        self.object = o
+        self.path = path
+    }
+
+    public func fail(_ key: String, _ what: String, code: CairnError.Code = .invalidField) -> CairnError {
+        CairnError(code, "\(path).\(key): \(what)")
+    }
+
+    public mutating func optional(_ key: String) -> JSONValue? {
+        seen.append(key)
+        return object[key]
+    }
+
+    public mutating func value(_ key: String) throws(CairnError) -> JSONValue {
+        guard let v = optional(key) else { throw fail(key, "missing") }
+        return v
+    }
+
+    public mutating func string(_ key: String) throws(CairnError) -> String {
+        guard case .string(let s) = try value(key) else { throw fail(key, "expected a string") }
+        return s
+    }
+
+    public mutating func optionalString(_ key: String) throws(CairnError) -> String? {
+        guard let v = optional(key) else { return nil }
+        guard case .string(let s) = v else { throw fail(key, "expected a string") }
+        return s
+    }
+
+    public mutating func int(_ key: String) throws(CairnError) -> Int64 {
+        guard case .number(let d) = try value(key), let i = JSONValue.number(d).int64Value else {
+            throw fail(key, "expected an integer")
+        }
+        return i
+    }
+
+    public mutating func array(_ key: String) throws(CairnError) -> [JSONValue] {
+        guard case .array(let a) = try value(key) else { throw fail(key, "expected an array") }
+        return a
+    }
+
+    public mutating func optionalArray(_ key: String) throws(CairnError) -> [JSONValue]? {
+        guard let v = optional(key) else { return nil }
+        guard case .array(let a) = v else { throw fail(key, "expected an array") }
+        return a
+    }
+
+    public mutating func strings(_ key: String, optional isOptional: Bool = false) throws(CairnError) -> [String] {
+        guard let items = isOptional ? try optionalArray(key) : try array(key) else { return [] }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else { throw fail("\(key)[\(i)]", "expected a string") }
+            out.append(s)
+        }
+        return out
+    }
+
+    public mutating func timestamp(_ key: String) throws(CairnError) -> Timestamp {
+        let s = try string(key)
+        guard let t = Timestamp(rfc3339: s) else { throw fail(key, "\"\(s)\" is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)") }
+        return t
+    }
+
+    /// Refuses fields that were never read.
+    public func finish() throws(CairnError) {
+        for key in object.keys where !seen.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
+            throw fail(key, "unknown field")
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Crypto
+
+/// The roles a member can hold.
+public enum Role: String, Sendable, CaseIterable {
+    case partner, validator, auditor, witness, issuer
+}
+
+public struct Account: Sendable, Equatable {
+    /// `<member>/<label>`; its owner is the member before the slash.
+    public var id: String
+    public var currency: String
+    /// How far below zero the balance may go, in minor units (non-negative).
+    public var creditLimit: Int64
+
+    public var owner: String { Account.owner(of: id) }
+
+    public static func owner(of id: String) -> String {
+        String(id.prefix(while: { $0 != "/" }))
+    }
+}
+
+public struct Member: Sendable, Equatable {
+    public var name: String
+    public var roles: [Role]
+    /// Note-signing keys (type 0x01), and for witnesses cosigning keys (type 0x04).
+    public var keys: [VerifierKey]
+    public var accounts: [Account]
+}
+
+/// The consortium's genesis file (DESIGN §1.5). Block 0 commits to
+/// `SHA-256("cairn/v1/genesis\n" || JCS(genesis))`.
+public struct Genesis: Sendable {
+    public static let requiredPolicies = ["deposit", "transfer", "finality", "witness", "governance"]
+
+    public let origin: String
+    public let time: Timestamp
+    /// Currency code to minor digits, sorted by code.
+    public let currencies: [(code: String, minorDigits: Int)]
+    public let members: [Member]
+    public let policies: [(name: String, policy: Policy)]
+    /// `JCS(genesis file)`.
+    public let canonicalBytes: [UInt8]
+    public let hash: Hash
+
+    public static let hashTag = Array("cairn/v1/genesis\n".utf8)
+
+    public func member(_ name: String) -> Member? { members.first { $0.name == name } }
+    public func minorDigits(_ currency: String) -> Int? { currencies.first { $0.code == currency }?.minorDigits }
+    public func policy(_ name: String) -> Policy? { policies.first { $0.name == name }?.policy }
+    public var accounts: [Account] { members.flatMap(\.accounts) }
+    public func account(_ id: String) -> Account? { accounts.first { $0.id == id } }
+    public func members(withRole role: String) -> [String] {
+        members.filter { $0.roles.contains { $0.rawValue == role } }.map(\.name)
+    }
+
+    /// Parses and validates a genesis file. Errors name the JSON path (`$.members[1].keys[0]`),
+    /// or the line and column for malformed JSON.
+    public init(bytes: [UInt8]) throws(CairnError) {
+        let value: JSONValue
+        do { value = try JSON.parse(bytes) } catch { throw CairnError(.invalidGenesis, "malformed JSON: \(error)") }
+        do { try self.init(value: value) } catch { throw CairnError(.invalidGenesis, error.message) }
+    }
+
+    init(value: JSONValue) throws(CairnError) {
+        var r = try FieldReader(value)
+        guard try r.int("cairn") == 1 else { throw r.fail("cairn", "unsupported version (this is Cairn 1)") }
+        origin = try r.string("origin")
+        guard !origin.isEmpty, !origin.contains("\n"), origin.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw r.fail("origin", "must be non-empty printable ASCII without spaces")
+        }
+        _ = try r.optionalString("note")  // free text for people, e.g. "demo keys, insecure"
+        time = try r.timestamp("time")
+
+        guard case .object(let cur) = try r.value("currencies"), !cur.members.isEmpty else {
+            throw r.fail("currencies", "expected a non-empty object")
+        }
+        var currencies: [(String, Int)] = []
+        for (code, spec) in cur.members {
+            var c = try FieldReader(spec, path: "$.currencies.\(code)")
+            guard code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5a }) else {
+                throw r.fail("currencies.\(code)", "a currency code is three upper-case letters (ISO 4217)")
+            }
+            let digits = try c.int("minorDigits")
+            guard (0...8).contains(digits) else { throw c.fail("minorDigits", "must be between 0 and 8") }
+            try c.finish()
+            currencies.append((code, Int(digits)))
+        }
+        self.currencies = currencies.sorted { $0.0 < $1.0 }
+
+        var members: [Member] = []
+        for (i, item) in try r.array("members").enumerated() {
+            members.append(try Genesis.member(item, path: "$.members[\(i)]", currencies: self.currencies))
+        }
+        guard !members.isEmpty else { throw r.fail("members", "no members") }
+        var names = Set<String>()
+        var accountIDs = Set<String>()
+        for (i, m) in members.enumerated() {
+            guard names.insert(m.name).inserted else { throw r.fail("members[\(i)].name", "duplicate member \(m.name)") }
+            for (j, a) in m.accounts.enumerated() where !accountIDs.insert(a.id).inserted {
+                throw r.fail("members[\(i)].accounts[\(j)].id", "duplicate account \(a.id)")
+            }
+        }
+        self.members = members
+        guard members.contains(where: { $0.roles.contains(.validator) }) else {
+            throw r.fail("members", "at least one member needs the validator role")
+        }
+
+        guard case .object(let pol) = try r.value("policies") else { throw r.fail("policies", "expected an object") }
+        var policies: [(String, Policy)] = []
+        for (name, v) in pol.members {
+            guard case .string(let text) = v else { throw r.fail("policies.\(name)", "expected a policy string") }
+            let p: Policy
+            do { p = try Policy(parsing: text) } catch { throw r.fail("policies.\(name)", error.message) }
+            try Genesis.check(p, named: name, members: members, path: "$.policies.\(name)")
+            policies.append((name, p))
+        }
+        for name in Genesis.requiredPolicies where !policies.contains(where: { $0.0 == name }) {
+            throw r.fail("policies.\(name)", "missing")
+        }
+        self.policies = policies.sorted { $0.0 < $1.0 }
+        try r.finish()
+
+        canonicalBytes = JSON.canonical(value)
+        hash = Hash.sha256(Genesis.hashTag + canonicalBytes)
+    }
+
+    private static func member(_ v: JSONValue, path: String, currencies: [(code: String, minorDigits: Int)]) throws(CairnError) -> Member {
+        var r = try FieldReader(v, path: path)
+        let name = try r.string("name")
+        guard KeyName.isValid(name), !name.contains("/") else {
+            throw r.fail("name", "\"\(name)\" is not a valid member name (printable ASCII, no spaces, + or /)")
+        }
+        var roles: [Role] = []
+        for (i, s) in try r.strings("roles").enumerated() {
+            guard let role = Role(rawValue: s) else {
+                throw r.fail("roles[\(i)]", "unknown role \"\(s)\" (roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            roles.append(role)
+        }
+        var keys: [VerifierKey] = []
+        for (i, s) in try r.strings("keys").enumerated() {
+            let key: VerifierKey
+            do { key = try VerifierKey(parsing: s) } catch { throw r.fail("keys[\(i)]", error.message, code: .invalidKey) }
+            guard key.name == name else { throw r.fail("keys[\(i)]", "key is named \(key.name), not \(name)") }
+            guard key.type == .ed25519 || roles.contains(.witness) else {
+                throw r.fail("keys[\(i)]", "only witnesses may have cosignature (0x04) keys")
+            }
+            guard !keys.contains(where: { $0.keyID == key.keyID }) else { throw r.fail("keys[\(i)]", "duplicate key") }
+            keys.append(key)
+        }
+        guard !keys.isEmpty else { throw r.fail("keys", "a member needs at least one key") }
+        var accounts: [Account] = []
+        for (i, a) in (try r.optionalArray("accounts") ?? []).enumerated() {
+            var ar = try FieldReader(a, path: "\(path).accounts[\(i)]")
+            let id = try ar.string("id")
+            let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name, !parts[1].isEmpty, KeyName.isValid(String(parts[1])) else {
+                throw ar.fail("id", "account \"\(id)\" must be named \(name)/<label>")
+            }
+            let currency = try ar.string("currency")
+            guard let digits = currencies.first(where: { $0.code == currency })?.minorDigits else {
+                throw ar.fail("currency", "unknown currency \(currency)", code: .unknownCurrency)
+            }
+            var limit: Int64 = 0
+            if let text = try ar.optionalString("creditLimit") {
+                guard let l = Amount.parse(text, minorDigits: digits) else {
+                    throw ar.fail("creditLimit", "\"\(text)\" is not an amount with \(digits) minor digits")
+                }
+                limit = l
+            }
+            try ar.finish()
+            accounts.append(Account(id: id, currency: currency, creditLimit: limit))
+        }
+        try r.finish()
+        return Member(name: name, roles: roles, keys: keys, accounts: accounts)
+    }
+
+    private static func check(_ p: Policy, named name: String, members: [Member], path: String) throws(CairnError) {
+        let money = name == "transfer" || name == "deposit"
+        func walk(_ p: Policy) throws(CairnError) {
+            switch p {
+            case .sig(let n):
+                guard members.contains(where: { $0.name == n }) else {
+                    throw CairnError(.invalidPolicy, "\(path): sig(\(n)) names no member")
+                }
+            case .role(let r):
+                guard let role = Role(rawValue: r) else { throw CairnError(.invalidPolicy, "\(path): unknown role \(r)") }
+                guard members.contains(where: { $0.roles.contains(role) }) else {
+                    throw CairnError(.invalidPolicy, "\(path): no member has role \(r)")
+                }
+            case .payer:
+                guard name == "transfer" else { throw CairnError(.invalidPolicy, "\(path): payer is only defined for transfers") }
+            case .payee:
+                guard money else { throw CairnError(.invalidPolicy, "\(path): payee is only defined for deposits and transfers") }
+            case .all(let a), .any(let a):
+                for x in a { try walk(x) }
+            case .thresh(let k, let a):
+                for x in a { try walk(x) }
+                let width = a.reduce(0) { n, x in
+                    if case .role(let r) = x { return n + members.filter { $0.roles.contains { $0.rawValue == r } }.count }
+                    return n + 1
+                }
+                guard k <= width else {
+                    throw CairnError(.invalidPolicy, "\(path): thresh(\(k), ...) can never be met by \(width) signers")
+                }
+            }
+        }
+        try walk(p)
+    }
+}

@@ -1,0 +1,213 @@
+/// A settlement notice body (DESIGN §1.3), parsed and checked for shape. Whether its accounts,
+/// currency and signers make sense is the ledger's question, because that depends on the state.
+public struct Notice: Sendable {
+    public static let signingTag = Array("cairn/v1/notice\n".utf8)
+
+    public enum Kind: String, Sendable, CaseIterable {
+        case deposit
+        case transfer
+        case memberUpdate = "member.update"
+    }
+
+    public struct Money: Sendable, Equatable {
+        /// Absent for deposits.
+        public var from: String?
+        public var to: String
+        /// The decimal text as signed; the ledger parses it with the currency's minor digits.
+        public var amount: String
+        public var currency: String
+    }
+
+    public struct MemberUpdate: Sendable, Equatable {
+        public var member: String
+        public var addKeys: [VerifierKey]
+        public var removeKeys: [VerifierKey]
+    }
+
+    public let body: JSONValue
+    /// `JCS(body)`.
+    public let canonicalBody: [UInt8]
+    /// Lowercase hex `SHA-256(signing message)`.
+    public let id: String
+    public let kind: Kind
+    public let submitter: String
+    public let nonce: String
+    public let createdAt: Timestamp
+    public let expiresAt: Timestamp
+    public let reference: String?
+    public let refs: [String]
+    public let money: Money?
+    public let memberUpdate: MemberUpdate?
+
+    /// `cairn/v1/notice\n || JCS(body)`.
+    public var signingMessage: [UInt8] { Notice.signingTag + canonicalBody }
+
+    /// Checks the body's shape: required fields, types, formats. Refuses unknown fields, numbers where
+    /// strings belong, and malformed ids, times and keys, naming the JSON path.
+    public init(body: JSONValue, path: String = "$") throws(CairnError) {
+        var r = try FieldReader(body, path: path)
+        let kindText = try r.string("kind")
+        guard let kind = Kind(rawValue: kindText) else {
+            throw r.fail("kind", "unknown notice kind \"\(kindText)\" (kinds: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self.kind = kind
+        submitter = try r.string("submitter")
+        nonce = try r.string("nonce")
+        guard !nonce.isEmpty, nonce.utf8.count <= 128 else { throw r.fail("nonce", "must be 1 to 128 bytes") }
+        createdAt = try r.timestamp("createdAt")
+        expiresAt = try r.timestamp("expiresAt")
+        reference = try r.optionalString("reference")
+        if let reference, reference.isEmpty || reference.utf8.count > 140 {
+            throw r.fail("reference", "must be 1 to 140 bytes")
+        }
+        refs = try r.strings("refs")
+        for (i, ref) in refs.enumerated() {
+            guard ref.utf8.count == 64, Hex.decode(ref) != nil else {
+                throw r.fail("refs[\(i)]", "\"\(ref)\" is not a notice id (64 lowercase hex digits)")
+            }
+            guard !refs[..<i].contains(ref) else { throw r.fail("refs[\(i)]", "duplicate ref \(ref)") }
+        }
+        switch kind {
+        case .deposit, .transfer:
+            let from = kind == .transfer ? try r.string("from") : nil
+            let to = try r.string("to")
+            let amount = try r.string("amount")
+            let currency = try r.string("currency")
+            if kind == .deposit, r.object["from"] != nil { throw r.fail("from", "a deposit has no from account") }
+            if let from, from.utf8.elementsEqual(to.utf8) { throw r.fail("to", "from and to are the same account") }
+            money = Money(from: from, to: to, amount: amount, currency: currency)
+            memberUpdate = nil
+        case .memberUpdate:
+            let member = try r.string("member")
+            func keys(_ field: String) throws(CairnError) -> [VerifierKey] {
+                var out: [VerifierKey] = []
+                for (i, text) in try r.strings(field, optional: true).enumerated() {
+                    do { out.append(try VerifierKey(parsing: text)) } catch {
+                        throw r.fail("\(field)[\(i)]", error.message, code: .invalidKey)
+                    }
+                    guard out.last!.name == member else { throw r.fail("\(field)[\(i)]", "key is named \(out.last!.name), not \(member)") }
+                }
+                return out
+            }
+            let add = try keys("addKeys")
+            let remove = try keys("removeKeys")
+            guard !add.isEmpty || !remove.isEmpty else { throw r.fail("addKeys", "a member update must add or remove a key") }
+            money = nil
+            memberUpdate = MemberUpdate(member: member, addKeys: add, removeKeys: remove)
+        }
+        try r.finish()
+        self.body = body
+        canonicalBody = JSON.canonical(body)
+        id = Hash.sha256(Notice.signingTag + canonicalBody).hex
+    }
+}
+
+/// One party's signature on a notice: `{"signer", "keyId", "sig"}`.
+public struct NoticeSignature: Sendable, Equatable {
+    public var signer: String
+    public var keyID: UInt32
+    public var sig: [UInt8]
+
+    public init(signer: String, keyID: UInt32, sig: [UInt8]) {
+        self.signer = signer
+        self.keyID = keyID
+        self.sig = sig
+    }
+
+    public var keyIDHex: String { Hex.encode((0..<4).map { UInt8(keyID >> (24 - 8 * UInt32($0)) & 0xff) }) }
+
+    public var json: JSONValue {
+        .object(JSONObject([("keyId", .string(keyIDHex)), ("sig", .string(Base64.encode(sig))), ("signer", .string(signer))]))
+    }
+
+    init(json: JSONValue, path: String) throws(CairnError) {
+        var r = try FieldReader(json, path: path)
+        signer = try r.string("signer")
+        let idText = try r.string("keyId")
+        guard let id = Hex.decode(idText), id.count == 4 else { throw r.fail("keyId", "\"\(idText)\" is not 8 lowercase hex digits") }
+        keyID = id.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let sigText = try r.string("sig")
+        guard let sig = Base64.decode(sigText), sig.count == 64 else {
+            throw r.fail("sig", "not the base64 of a 64-byte Ed25519 signature")
+        }
+        self.sig = sig
+        try r.finish()
+    }
+
+    /// Orders by signer name (bytes), then key id, as the envelope requires.
+    static func precedes(_ a: NoticeSignature, _ b: NoticeSignature) -> Bool {
+        if a.signer != b.signer { return a.signer.utf8.lexicographicallyPrecedes(b.signer.utf8) }
+        return a.keyID < b.keyID
+    }
+}
+
+/// `{"notice": <body>, "signatures": [...]}`, the signatures sorted by signer then key id. The
+/// Merkle leaf is `JCS(envelope)`.
+public struct Envelope: Sendable {
+    public let notice: Notice
+    public private(set) var signatures: [NoticeSignature]
+
+    public init(notice: Notice, signatures: [NoticeSignature] = []) {
+        self.notice = notice
+        self.signatures = []
+        for s in signatures { add(s) }
+    }
+
+    /// Adds a signature, keeping the order; a second signature by the same key replaces nothing.
+    public mutating func add(_ s: NoticeSignature) {
+        guard !signatures.contains(where: { $0.signer == s.signer && $0.keyID == s.keyID }) else { return }
+        signatures.append(s)
+        signatures.sort(by: NoticeSignature.precedes)
+    }
+
+    public mutating func sign(with key: SigningKey) {
+        add(NoticeSignature(signer: key.name, keyID: key.verifierKey.keyID, sig: key.signature(for: notice.signingMessage)))
+    }
+
+    public var json: JSONValue {
+        .object(JSONObject([("notice", notice.body), ("signatures", .array(signatures.map(\.json)))]))
+    }
+
+    /// `JCS(envelope)`.
+    public var leaf: [UInt8] {
+        var out = Array("{\"notice\":".utf8)
+        out += notice.canonicalBody
+        out += Array(",\"signatures\":".utf8)
+        out += JSON.canonical(.array(signatures.map(\.json)))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Accepts either a bare body or an envelope (an object with exactly `notice` and `signatures`).
+    public init(json: JSONValue) throws(CairnError) {
+        guard case .object(let o) = json else { throw CairnError(.invalidField, "$: expected a notice object") }
+        if o["notice"] != nil || o["signatures"] != nil {
+            var r = try FieldReader(json)
+            let notice = try Notice(body: try r.value("notice"), path: "$.notice")
+            var sigs: [NoticeSignature] = []
+            for (i, s) in try r.array("signatures").enumerated() {
+                sigs.append(try NoticeSignature(json: s, path: "$.signatures[\(i)]"))
+            }
+            try r.finish()
+            self.init(notice: notice, signatures: sigs)
+        } else {
+            self.init(notice: try Notice(body: json))
+        }
+    }
+
+    /// Parses user input (any valid JSON); canonicalization happens here.
+    public init(parsing bytes: [UInt8]) throws(CairnError) {
+        let value: JSONValue
+        do { value = try JSON.parse(bytes) } catch { throw CairnError(.malformedJSON, error.description) }
+        try self.init(json: value)
+    }
+
+    /// Parses a stored leaf, which must already be canonical and a complete envelope.
+    public init(leaf: [UInt8]) throws(CairnError) {
+        let value: JSONValue
+        do { value = try JSON.requireCanonical(leaf) } catch { throw CairnError(.malformedJSON, "leaf: \(error.description)") }
+        guard case .object(let o) = value, o["notice"] != nil else { throw CairnError(.invalidField, "leaf is not an envelope") }
+        try self.init(json: value)
+        guard self.leaf == leaf else { throw CairnError(.invalidField, "leaf signatures are not sorted by signer and key id") }
+    }
+}

@@ -1,0 +1,181 @@
+import CairnCore
+import Dispatch
+
+/// What a full verification covered.
+public struct VerifyReport: Sendable, Equatable {
+    public var blocks: UInt64 = 0
+    public var leaves: UInt64 = 0
+    public var signatures: UInt64 = 0
+    public var rejected: UInt64 = 0
+}
+
+/// The first block that does not verify, and why.
+public struct VerifyFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var height: UInt64
+    public var reason: String
+    public var description: String { "block \(height) does not verify: \(reason)" }
+}
+
+/// Replays the chain from genesis and the leaves alone: every signature (re-checked, no cached
+/// verdicts), every policy, every balance, every root and hash. It then compares each derived
+/// row in the store (subtree hashes, balances, the notice index) with what it recomputed.
+/// Memory stays flat: it holds one block and the O(log n) right edge of the log.
+public struct ChainVerifier {
+    let store: any LedgerStore
+    /// Called after each block with (height, head height).
+    var progress: (UInt64, UInt64) -> Void
+
+    public init(store: any LedgerStore, progress: @escaping (UInt64, UInt64) -> Void = { _, _ in }) {
+        self.store = store
+        self.progress = progress
+    }
+
+    public func verify() throws -> Result<VerifyReport, VerifyFailure> {
+        let genesis = store.genesis
+        let head = try store.head().header.height
+        var state = LedgerState(genesis: genesis)
+        var log = CompactRange()
+        var report = VerifyReport()
+        var prevHash = Hash(Array(repeating: 0, count: 32))!
+        var prevTime = genesis.time
+        for height in 0...head {
+            guard let block = try store.block(at: height) else {
+                return .failure(VerifyFailure(height: height, reason: "block is missing"))
+            }
+            if let reason = try verifyBlock(
+                block, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
+            {
+                return .failure(VerifyFailure(height: height, reason: reason))
+            }
+            prevHash = block.hash
+            prevTime = block.header.time
+            report.blocks += 1
+            progress(height, head)
+        }
+        let stray = try store.strayRows(above: head)
+        guard stray == 0 else {
+            return .failure(VerifyFailure(height: head + 1, reason: "\(stray) derived rows belong to no block"))
+        }
+        return .success(report)
+    }
+
+    /// Returns the reason the block fails, or nil.
+    private func verifyBlock(
+        _ block: StoredBlock, height: UInt64, prevHash: Hash, prevTime: Timestamp, state: inout LedgerState,
+        log: inout CompactRange, report: inout VerifyReport
+    ) throws -> String? {
+        let h = block.header
+        let genesis = store.genesis
+        guard h.height == height else { return "header says height \(h.height)" }
+        guard h.hash == block.hash else { return "stored hash \(block.hash.hex) is not the hash of the header, \(h.hash.hex)" }
+        guard h.prev == prevHash else { return "prev is \(h.prev.hex), but the previous block hashes to \(prevHash.hex)" }
+        guard h.time >= prevTime else { return "time \(h.time) is before the previous block's \(prevTime)" }
+        guard h.firstLeaf == log.size else { return "firstLeaf is \(h.firstLeaf), but the log had \(log.size) leaves" }
+        if height == 0 {
+            guard h.genesis == genesis.hash else { return "block 0 does not commit to this genesis file" }
+            guard h.count == 0, h.rejected.isEmpty, h.time == genesis.time else { return "block 0 is not a bare genesis block" }
+        } else {
+            guard h.genesis == nil else { return "only block 0 may carry a genesis hash" }
+            guard h.count > 0 || !h.rejected.isEmpty else { return "block is empty" }
+        }
+
+        // Leaves: parse, verify signatures in parallel, then apply in order.
+        let bytes = try store.leaves(from: h.firstLeaf, count: h.count)
+        guard bytes.count == h.count else { return "header counts \(h.count) leaves, the store has \(bytes.count)" }
+        var envelopes: [Envelope] = []
+        for (i, b) in bytes.enumerated() {
+            do { envelopes.append(try Envelope(leaf: b)) } catch {
+                return "leaf \(h.firstLeaf + UInt64(i)): \(error.message)"
+            }
+        }
+        let hasKeyChange = envelopes.contains { $0.notice.kind == .memberUpdate }
+        if !hasKeyChange, let failure = ChainVerifier.verifySignaturesInParallel(envelopes, state: state) {
+            return failure
+        }
+        var nodes: [MerkleNode] = []
+        let before = state.balances
+        var index = h.firstLeaf
+        for e in envelopes {
+            let leafIndex = index
+            let committedEarlier = { (ref: String) -> Bool in
+                guard let r = try? self.store.notice(ref), r.status == .committed, let li = r.leafIndex else { return false }
+                return li < leafIndex
+            }
+            if case .failure(let error) = Rules.apply(
+                e, to: &state, time: h.time, signaturesVerified: !hasKeyChange, refStatus: committedEarlier)
+            {
+                return "leaf \(leafIndex) (notice \(e.notice.id)) does not apply: \(error)"
+            }
+            log.append(leafHash: Merkle.leafHash(e.leaf)) { level, idx, hash in
+                nodes.append(MerkleNode(level: level, index: idx, hash: hash))
+            }
+            report.signatures += UInt64(e.signatures.count)
+            index += 1
+        }
+        report.leaves += h.count
+        report.rejected += UInt64(h.rejected.count)
+        guard h.logSize == log.size else { return "logSize is \(h.logSize), recomputed \(log.size)" }
+        guard h.logRoot == log.root else { return "logRoot is \(h.logRoot.hex), recomputed \(log.root.hex)" }
+        guard h.stateRoot == state.stateRoot else { return "stateRoot is \(h.stateRoot.hex), recomputed \(state.stateRoot.hex)" }
+
+        // Seals and checkpoint: signed by validators, satisfying the finality policy.
+        let finality = (genesis.policy("finality") ?? .any([])).resolved(in: state.policyContext())
+        var sealers = Set<String>()
+        for s in block.seals {
+            guard let key = state.key(s.signer, s.keyID), key.isValidSignature(s.sig, for: h.signingMessage) else {
+                return "seal by \(s.signer) does not verify"
+            }
+            sealers.insert(s.signer)
+        }
+        guard finality.isSatisfied(by: sealers) else { return "seals by \(sealers.sorted()) do not satisfy finality \(finality)" }
+        let expected = Checkpoint(origin: genesis.origin, size: h.logSize, root: h.logRoot, height: h.height, blockHash: block.hash).text
+        guard let note = try? SignedNote(parsing: block.checkpoint), note.text == expected else {
+            return "the stored checkpoint does not match the block"
+        }
+        let validatorKeys = genesis.members(withRole: "validator").flatMap { state.keys[$0] ?? [] }
+        let (verified, invalid) = note.verify(keys: validatorKeys)
+        guard invalid.isEmpty, finality.isSatisfied(by: Set(verified.map(\.name))) else {
+            return "the checkpoint's signatures do not satisfy finality"
+        }
+
+        // Derived rows must be exactly what the replay produced.
+        let rows = try store.derivedRows(height: height)
+        let sortKey = { (n: MerkleNode) in "\(n.level)/\(n.index)" }
+        guard rows.nodes.sorted(by: { sortKey($0) < sortKey($1) }) == nodes.sorted(by: { sortKey($0) < sortKey($1) }) else {
+            return "stored subtree hashes differ from the recomputed ones"
+        }
+        var changed: [String: Int64] = [:]
+        for (i, a) in state.accounts.enumerated() where height == 0 || state.balances[i] != before[i] { changed[a.id] = state.balances[i] }
+        guard rows.balances.count == changed.count, rows.balances.allSatisfy({ changed[$0.account] == $0.balance }) else {
+            return "stored balances differ from the recomputed ones"
+        }
+        var expectedNotices = envelopes.enumerated().map { i, e in
+            NoticeRecord(id: e.notice.id, status: .committed, height: height, leafIndex: h.firstLeaf + UInt64(i))
+        }
+        expectedNotices += h.rejected.map { NoticeRecord(id: $0.id, status: .rejected, height: height, code: $0.code) }
+        let stored = rows.notices.map {
+            NoticeRecord(id: $0.id, status: $0.status, height: $0.height, leafIndex: $0.leafIndex, code: $0.code)
+        }
+        guard stored.sorted(by: { $0.id < $1.id }) == expectedNotices.sorted(by: { $0.id < $1.id }) else {
+            return "the notice index differs from the block's leaves and rejections"
+        }
+        return nil
+    }
+
+    /// Verifies every signature of the envelopes on all cores. Returns the first failure in order.
+    static func verifySignaturesInParallel(_ envelopes: [Envelope], state: LedgerState) -> String? {
+        let jobs = envelopes.count
+        guard jobs > 0 else { return nil }
+        let chunks = Swift.min(jobs, 64)
+        // Each iteration writes only its own slots, so sharing the buffer is safe.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: jobs)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for i in stride(from: c, to: jobs, by: chunks) {
+                do throws(CairnError) { try Rules.verifySignatures(envelopes[i], in: state) } catch { results[i] = error.description }
+            }
+        }
+        return results.first { $0 != nil } ?? nil
+    }
+}

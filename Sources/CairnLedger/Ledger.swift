@@ -1,0 +1,233 @@
+import CairnCore
+
+/// The outcome of a submission.
+public struct SubmitResult: Sendable, Equatable {
+    public var id: String
+    public var status: NoticeRecord.Status
+    /// True when the notice was already committed or rejected: nothing changed.
+    public var duplicate: Bool
+    /// What the policy still needs while pending.
+    public var missing: String?
+    public var record: NoticeRecord?
+}
+
+/// The outcome of sealing a block.
+public struct SealResult: Sendable {
+    public var block: StoredBlock
+    public var committed: [String]
+    public var rejected: [Rejection]
+}
+
+/// The single-node ledger engine: admits submissions into the pending pool, seals blocks, and
+/// answers proofs, all through a `LedgerStore`. It holds the current state in memory, rebuilt
+/// from the store on open. Time and keys are passed in.
+public final class Ledger {
+    public let store: any LedgerStore
+    public private(set) var state: LedgerState
+    public private(set) var head: StoredBlock
+
+    public var genesis: Genesis { store.genesis }
+
+    /// Opens a ledger on an initialised store and rebuilds the current state from it.
+    public init(store: any LedgerStore) throws {
+        self.store = store
+        head = try store.head()
+        state = LedgerState(genesis: store.genesis)
+        try state.restore(balances: store.balances(at: head.header.height))
+        let updates = try store.memberUpdateLeaves(below: head.header.logSize)
+        for index in updates {
+            let e = try Envelope(leaf: try store.leaves(from: index, count: 1)[0])
+            if case .keys(let m, let add, let remove) = try Rules.effect(of: e.notice, in: state) {
+                try Rules.perform(.keys(member: m, add: add, remove: remove), on: &state, id: e.notice.id)
+            }
+        }
+    }
+
+    /// Writes block 0 for `genesis` into an empty store, sealed by `key`, which must be a
+    /// validator's key in genesis.
+    public static func makeGenesisBlock(genesis: Genesis, key: SigningKey) throws(CairnError) -> BlockCommit {
+        guard let m = genesis.member(key.name), m.roles.contains(.validator), m.keys.contains(key.verifierKey) else {
+            throw CairnError(.invalidKey, "key \(key.verifierKey) is not a validator key in genesis")
+        }
+        let state = LedgerState(genesis: genesis)
+        let header = BlockHeader(
+            height: 0, prev: Hash(Array(repeating: 0, count: 32))!, time: genesis.time, logSize: 0,
+            logRoot: Merkle.emptyRoot, firstLeaf: 0, count: 0, stateRoot: state.stateRoot, proposer: key.name,
+            genesis: genesis.hash)
+        return BlockCommit(
+            block: sealed(header, key: key, origin: genesis.origin), leaves: [], rejections: [], nodes: [],
+            balances: state.accounts.map { ($0.id, 0) })
+    }
+
+    static func sealed(_ header: BlockHeader, key: SigningKey, origin: String) -> StoredBlock {
+        let hash = header.hash
+        let seal = Seal(signer: key.name, keyID: key.verifierKey.keyID, sig: key.signature(for: header.signingMessage))
+        var note = SignedNote(
+            text: Checkpoint(origin: origin, size: header.logSize, root: header.logRoot, height: header.height, blockHash: hash).text)
+        note.sign(with: key)
+        return StoredBlock(header: header, hash: hash, seals: [seal], checkpoint: note.encoded)
+    }
+
+    // MARK: Submission
+
+    /// Adds a notice, or more signatures for it, to the pending pool (DESIGN §1.3). A committed or
+    /// rejected notice returns its outcome with `duplicate` set, and nothing changes.
+    public func submit(_ envelope: Envelope, now: Timestamp) throws -> SubmitResult {
+        try submit([envelope], now: now)[0].get()
+    }
+
+    /// Admits several submissions and makes them durable with one commit (group commit).
+    /// Each result is either the outcome or the error for that submission.
+    public func submit(_ envelopes: [Envelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
+        var results: [Result<SubmitResult, CairnError>] = []
+        var writes: [(id: String, envelope: [UInt8], complete: Bool)] = []
+        var merged: [String: Envelope] = [:]
+        for incoming in envelopes {
+            let id = incoming.notice.id
+            if let record = try store.notice(id), record.status == .committed || record.status == .rejected {
+                results.append(.success(SubmitResult(id: id, status: record.status, duplicate: true, record: record)))
+                continue
+            }
+            var envelope = incoming
+            if let earlier = merged[id] {
+                for s in earlier.signatures { envelope.add(s) }
+            } else if let (bytes, _) = try store.pending(id) {
+                for s in try Envelope(leaf: bytes).signatures { envelope.add(s) }
+            }
+            do throws(CairnError) {
+                let admission = try Rules.admit(envelope, in: state, now: now)
+                merged[id] = envelope
+                writes.removeAll { $0.id == id }
+                writes.append((id, envelope.leaf, admission.complete))
+                results.append(
+                    .success(
+                        SubmitResult(
+                            id: id, status: admission.complete ? .complete : .pending, duplicate: false, missing: admission.missing)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        if !writes.isEmpty { try store.putPending(writes) }
+        return results
+    }
+
+    // MARK: Sealing
+
+    /// Cuts one block of at most `max` complete notices, in arrival order, at `now` (or the previous
+    /// block's time if the clock went back). Returns nil, and writes nothing, when none are complete.
+    public func seal(key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> SealResult? {
+        let candidates = try store.completePending(limit: max)
+        guard !candidates.isEmpty else { return nil }
+        let prev = head.header
+        let time = Swift.max(now, prev.time)
+        var next = state
+        var log = try CompactRange(size: prev.logSize, peaks: Ledger.peaks(size: prev.logSize, source: store))
+        var leaves: [(id: String, kind: String, leaf: [UInt8])] = []
+        var nodes: [MerkleNode] = []
+        var rejections: [Rejection] = []
+        var seen = Set<String>()
+        for bytes in candidates {
+            let envelope: Envelope
+            do { envelope = try Envelope(leaf: bytes) } catch {
+                // A pool row that no longer parses cannot be committed; it leaves the pool as rejected.
+                rejections.append(Rejection(id: Hash.sha256(bytes).hex, code: error.code.rawValue, message: error.message))
+                continue
+            }
+            let id = envelope.notice.id
+            guard seen.insert(id).inserted else { continue }
+            let committedBefore = { (ref: String) -> Bool in
+                leaves.contains { $0.id == ref } || (try? self.store.notice(ref))?.status == .committed
+            }
+            switch Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
+            case .success:
+                let leaf = envelope.leaf
+                leaves.append((id, envelope.notice.kind.rawValue, leaf))
+                log.append(leafHash: Merkle.leafHash(leaf)) { level, index, hash in
+                    nodes.append(MerkleNode(level: level, index: index, hash: hash))
+                }
+            case .failure(let error):
+                rejections.append(Rejection(id: id, code: error.code.rawValue, message: error.message))
+            }
+        }
+        let header = BlockHeader(
+            height: prev.height + 1, prev: head.hash, time: time, logSize: log.size, logRoot: log.root,
+            firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, proposer: key.name,
+            rejected: rejections)
+        let block = Ledger.sealed(header, key: key, origin: genesis.origin)
+        let changed = next.accounts.indices.filter { next.balances[$0] != state.balances[$0] }
+        try store.append(
+            BlockCommit(
+                block: block, leaves: leaves, rejections: rejections, nodes: nodes,
+                balances: changed.map { (next.accounts[$0].id, next.balances[$0]) }))
+        state = next
+        head = block
+        return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections)
+    }
+
+    // MARK: Proofs
+
+    /// The hashes of the complete subtrees that make up a tree of `size` leaves, largest first.
+    public static func peaks(size: UInt64, source: some MerkleNodeSource) throws -> [Hash] {
+        var out: [Hash] = []
+        var start: UInt64 = 0
+        for level in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(level)) != 0 {
+            out.append(try source.node(level: level, index: start >> UInt64(level)))
+            start += 1 << UInt64(level)
+        }
+        return out
+    }
+
+    /// The block that a checkpoint of `size` leaves names: the last block ending at that size,
+    /// or the head when `size` is nil.
+    public func block(forSize size: UInt64?) throws -> StoredBlock {
+        guard let size else { return head }
+        guard size <= head.header.logSize, let b = try store.lastBlock(withLogSize: size) else {
+            throw CairnError(
+                .notFound,
+                "no block ends at log size \(size) (the log has \(head.header.logSize) leaves; sizes that end a block are listed by `cairn show`)"
+            )
+        }
+        return b
+    }
+
+    /// A C2SP tlog-proof for a committed notice against the checkpoint at `size` (default: latest).
+    public func inclusionProof(id: String, size: UInt64? = nil) throws -> TlogProof {
+        guard let record = try store.notice(id) else { throw CairnError(.notFound, "notice \(id) is not known") }
+        guard record.status == .committed, let index = record.leafIndex else {
+            throw CairnError(.notFound, "notice \(id) is \(record.status.rawValue), not committed: only committed notices have proofs")
+        }
+        let block = try block(forSize: size)
+        guard index < block.header.logSize else {
+            throw CairnError(.notFound, "notice \(id) is leaf \(index), beyond the checkpoint of size \(block.header.logSize)")
+        }
+        let leaf = try store.leaves(from: index, count: 1)[0]
+        return TlogProof(
+            extra: leaf, index: index, hashes: try store.inclusionProof(index: index, size: block.header.logSize),
+            checkpoint: try SignedNote(parsing: block.checkpoint))
+    }
+
+    /// The proofs of the `member.update` leaves that signatures in the proved leaf may depend on,
+    /// against the same checkpoint, so a verifier can follow the key history from genesis.
+    public func keyHistoryProofs(size: UInt64? = nil) throws -> [TlogProof] {
+        let block = try block(forSize: size)
+        let note = try SignedNote(parsing: block.checkpoint)
+        return try store.memberUpdateLeaves(below: block.header.logSize).map { index in
+            TlogProof(
+                extra: try store.leaves(from: index, count: 1)[0], index: index,
+                hashes: try store.inclusionProof(index: index, size: block.header.logSize), checkpoint: note)
+        }
+    }
+
+    /// A consistency proof from `old` to the checkpoint at `new` (default: latest), as a
+    /// tlog-witness request body. Requires 0 < old <= new.
+    public func consistencyProof(from old: UInt64, to new: UInt64? = nil) throws -> ConsistencyProofFile {
+        let block = try block(forSize: new)
+        let size = block.header.logSize
+        guard old > 0, old <= size else {
+            throw CairnError(.usage, "a consistency proof needs 0 < from (\(old)) <= to (\(size))")
+        }
+        return ConsistencyProofFile(
+            oldSize: old, hashes: try store.consistencyProof(old: old, new: size),
+            checkpoint: try SignedNote(parsing: block.checkpoint))
+    }
+}

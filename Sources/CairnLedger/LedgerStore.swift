@@ -1,0 +1,117 @@
+import CairnCore
+
+/// A sealed block as stored: its header, hash, the validators' seals and the signed checkpoint.
+public struct StoredBlock: Sendable, Equatable {
+    public var header: BlockHeader
+    public var hash: Hash
+    public var seals: [Seal]
+    /// The C2SP signed note issued after this block.
+    public var checkpoint: String
+
+    public init(header: BlockHeader, hash: Hash, seals: [Seal], checkpoint: String) {
+        self.header = header
+        self.hash = hash
+        self.seals = seals
+        self.checkpoint = checkpoint
+    }
+}
+
+/// Where a notice stands.
+public struct NoticeRecord: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, complete, committed, rejected }
+    public var id: String
+    public var status: Status
+    public var height: UInt64?
+    public var leafIndex: UInt64?
+    public var code: String?
+    public var message: String?
+
+    public init(id: String, status: Status, height: UInt64? = nil, leafIndex: UInt64? = nil, code: String? = nil, message: String? = nil) {
+        self.id = id
+        self.status = status
+        self.height = height
+        self.leafIndex = leafIndex
+        self.code = code
+        self.message = message
+    }
+}
+
+/// A complete subtree hash of the log: level L, index i covers leaves [i * 2^L, (i + 1) * 2^L).
+public struct MerkleNode: Sendable, Equatable {
+    public var level: Int
+    public var index: UInt64
+    public var hash: Hash
+
+    public init(level: Int, index: UInt64, hash: Hash) {
+        self.level = level
+        self.index = index
+        self.hash = hash
+    }
+}
+
+/// Everything one block adds to the store, written in one transaction.
+public struct BlockCommit: Sendable {
+    public var block: StoredBlock
+    /// Committed leaves in log order, from `header.firstLeaf`.
+    public var leaves: [(id: String, kind: String, leaf: [UInt8])]
+    public var rejections: [Rejection]
+    /// The subtree hashes that became complete.
+    public var nodes: [MerkleNode]
+    /// The new balance of every account the block changed (every account, at height 0).
+    public var balances: [(account: String, balance: Int64)]
+}
+
+/// The rows a block derived, read back for `verify` to compare with what it recomputes.
+public struct DerivedRows: Sendable {
+    public var nodes: [MerkleNode]
+    public var balances: [(account: String, balance: Int64)]
+    public var notices: [NoticeRecord]
+
+    public init(nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord]) {
+        self.nodes = nodes
+        self.balances = balances
+        self.notices = notices
+    }
+}
+
+/// Durable ledger storage.
+///
+/// Contract:
+/// - `append` is atomic and durable: when it returns, the whole block (header, seals, checkpoint,
+///   leaves, index rows, subtree hashes, balances) is on disk and its notices have left the pending
+///   pool; when it throws, or the process dies inside it, none of it is.
+/// - Committed data is append-only. Only the pending pool changes in place.
+/// - `putPending` is durable when it returns; one call is one commit however many notices it holds.
+/// - Lookups return nil for "not found"; they throw only when the store itself fails.
+public protocol LedgerStore: AnyObject, MerkleNodeSource {
+    var genesis: Genesis { get }
+
+    /// The latest block. A store always has block 0.
+    func head() throws -> StoredBlock
+    func block(at height: UInt64) throws -> StoredBlock?
+    /// The last block whose `logSize` is `size` (several blocks can end at one size).
+    func lastBlock(withLogSize size: UInt64) throws -> StoredBlock?
+
+    /// A committed or rejected notice from the index, else a pending one, else nil.
+    func notice(_ id: String) throws -> NoticeRecord?
+    func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]]
+    /// Every account's balance after block `height`.
+    func balances(at height: UInt64) throws -> [(account: String, balance: Int64)]
+    /// Leaf indices of committed `member.update` notices below `size`, in order.
+    func memberUpdateLeaves(below size: UInt64) throws -> [UInt64]
+
+    /// The pending envelope with this id, and whether it is complete.
+    func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)?
+    /// Inserts or replaces pending envelopes (canonical envelope bytes) in one durable commit.
+    func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws
+    /// Complete pending envelopes in arrival order, at most `limit`.
+    func completePending(limit: Int) throws -> [[UInt8]]
+    func pendingCount() throws -> (pending: Int, complete: Int)
+
+    func append(_ commit: BlockCommit) throws
+
+    /// The derived rows written with block `height`, for `verify`.
+    func derivedRows(height: UInt64) throws -> DerivedRows
+    /// Derived rows that belong to no block at or below `height` (there should be none).
+    func strayRows(above height: UInt64) throws -> Int
+}

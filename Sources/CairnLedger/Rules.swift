@@ -1,0 +1,190 @@
+import CairnCore
+
+/// What a notice does to the state once its checks pass.
+public enum Effect: Sendable, Equatable {
+    case deposit(to: String, amount: Int64)
+    case transfer(from: String, to: String, amount: Int64)
+    case keys(member: String, add: [VerifierKey], remove: [VerifierKey])
+}
+
+/// The outcome of checking a submission: whether its signatures already satisfy its policy.
+public struct Admission: Sendable, Equatable {
+    public var complete: Bool
+    /// What the policy still needs, e.g. `all(sig(bank-b.example))`; nil when complete.
+    public var missing: String?
+}
+
+/// The ledger's rules for notices. Pure: the time and the state are passed in.
+public enum Rules {
+    /// The genesis policy that governs a notice kind.
+    public static func policyName(_ kind: Notice.Kind) -> String {
+        switch kind {
+        case .deposit: "deposit"
+        case .transfer: "transfer"
+        case .memberUpdate: "governance"
+        }
+    }
+
+    /// Checks the notice's fields against genesis and the state, and works out its effect.
+    public static func effect(of n: Notice, in state: LedgerState) throws(CairnError) -> Effect {
+        let g = state.genesis
+        guard g.member(n.submitter) != nil else {
+            throw CairnError(.unknownMember, "notice \(n.id): submitter \(n.submitter) is not a member")
+        }
+        guard n.createdAt <= n.expiresAt else {
+            throw CairnError(.invalidField, "notice \(n.id): expiresAt is before createdAt")
+        }
+        if let m = n.money {
+            guard let digits = g.minorDigits(m.currency) else {
+                throw CairnError(.unknownCurrency, "notice \(n.id): unknown currency \(m.currency)")
+            }
+            guard let amount = Amount.parse(m.amount, minorDigits: digits) else {
+                let example = Amount.format(125_000, minorDigits: digits)
+                throw CairnError(
+                    .invalidAmount,
+                    "notice \(n.id): amount \"\(m.amount)\" is not a \(m.currency) amount with exactly \(digits) minor digits, like \"\(example)\""
+                )
+            }
+            guard amount > 0 else { throw CairnError(.invalidAmount, "notice \(n.id): amount must be positive") }
+            for id in [m.from, m.to].compactMap({ $0 }) {
+                guard let a = state.account(id) else { throw CairnError(.unknownAccount, "notice \(n.id): unknown account \(id)") }
+                guard a.currency == m.currency else {
+                    throw CairnError(.currencyMismatch, "notice \(n.id): account \(id) holds \(a.currency), not \(m.currency)")
+                }
+            }
+            if let from = m.from { return .transfer(from: from, to: m.to, amount: amount) }
+            return .deposit(to: m.to, amount: amount)
+        }
+        let u = n.memberUpdate!
+        guard let current = state.keys[u.member] else {
+            throw CairnError(.unknownMember, "notice \(n.id): \(u.member) is not a member")
+        }
+        for k in u.addKeys where current.contains(k) {
+            throw CairnError(.invalidKey, "notice \(n.id): \(k.name)+\(k.keyIDHex) is already an active key")
+        }
+        for k in u.removeKeys where !current.contains(k) {
+            throw CairnError(.invalidKey, "notice \(n.id): \(k.name)+\(k.keyIDHex) is not an active key")
+        }
+        let after = current.filter { !u.removeKeys.contains($0) } + u.addKeys
+        guard after.contains(where: { $0.type == .ed25519 }) else {
+            throw CairnError(.invalidKey, "notice \(n.id): \(u.member) would be left without a signing key")
+        }
+        let isWitness = g.member(u.member)!.roles.contains(.witness)
+        for k in u.addKeys where k.type == .cosignature && !isWitness {
+            throw CairnError(.invalidKey, "notice \(n.id): only witnesses may have cosignature (0x04) keys")
+        }
+        return .keys(member: u.member, add: u.addKeys, remove: u.removeKeys)
+    }
+
+    /// The notice's policy with roles, payer and payee resolved to member names.
+    public static func policy(for n: Notice, in state: LedgerState) -> Policy {
+        let payer = n.money?.from.map(Account.owner(of:))
+        let payee = n.money.map { Account.owner(of: $0.to) }
+        let policy = state.genesis.policy(policyName(n.kind)) ?? .any([])
+        return policy.resolved(in: state.policyContext(payer: payer, payee: payee))
+    }
+
+    /// Checks each signature's signer and key against the state, without the cryptography.
+    /// Returns the signers; throws for an unknown signer or key, or a signer the policy does not allow.
+    static func signers(of e: Envelope, policy: Policy, in state: LedgerState) throws(CairnError) -> Set<String> {
+        let allowed = policy.signerNames
+        var out = Set<String>()
+        for s in e.signatures {
+            guard state.keys[s.signer] != nil else {
+                throw CairnError(.unknownSigner, "notice \(e.notice.id): signer \(s.signer) is not a member")
+            }
+            guard state.key(s.signer, s.keyID) != nil else {
+                throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
+            }
+            guard allowed.contains(s.signer) else {
+                throw CairnError(
+                    .signerNotAllowed,
+                    "notice \(e.notice.id): the \(policyName(e.notice.kind)) policy \(policy) does not allow \(s.signer) to sign")
+            }
+            out.insert(s.signer)
+        }
+        return out
+    }
+
+    /// Verifies every signature cryptographically against the state's keys.
+    public static func verifySignatures(_ e: Envelope, in state: LedgerState) throws(CairnError) {
+        let message = e.notice.signingMessage
+        for s in e.signatures {
+            guard let key = state.key(s.signer, s.keyID) else {
+                throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
+            }
+            guard key.isValidSignature(s.sig, for: message) else {
+                throw CairnError(.badSignature, "notice \(e.notice.id): signature by \(s.signer)+\(s.keyIDHex) does not verify")
+            }
+        }
+    }
+
+    /// Checks a submission: fields, expiry against `now`, signers, and every signature.
+    public static func admit(_ e: Envelope, in state: LedgerState, now: Timestamp) throws(CairnError) -> Admission {
+        let n = e.notice
+        guard n.expiresAt >= now else {
+            throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), it is now \(now)")
+        }
+        _ = try effect(of: n, in: state)
+        let policy = policy(for: n, in: state)
+        let signers = try signers(of: e, policy: policy, in: state)
+        try verifySignatures(e, in: state)
+        let missing = policy.missing(given: signers)
+        return Admission(complete: missing == nil, missing: missing)
+    }
+
+    /// Applies a complete notice at block time `time`. `signaturesVerified` says that every
+    /// signature was checked cryptographically against the key it names (at admission, or by the
+    /// verifier's parallel pass); here only the keys' activity and the policy are checked.
+    /// On rejection the state is unchanged.
+    public static func apply(
+        _ e: Envelope, to state: inout LedgerState, time: Timestamp, signaturesVerified: Bool,
+        refStatus: (String) -> Bool
+    ) -> Result<Effect, CairnError> {
+        let n = e.notice
+        do throws(CairnError) {
+            guard n.expiresAt >= time else {
+                throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), before the block time \(time)")
+            }
+            let effect = try effect(of: n, in: state)
+            let policy = policy(for: n, in: state)
+            let signers = try signers(of: e, policy: policy, in: state)
+            if !signaturesVerified { try verifySignatures(e, in: state) }
+            guard policy.isSatisfied(by: signers) else {
+                throw CairnError(.policyUnsatisfied, "notice \(n.id): signatures do not satisfy \(policy)")
+            }
+            for ref in n.refs where !refStatus(ref) {
+                throw CairnError(CairnError.Code(rawValue: "unknown_ref"), "notice \(n.id): ref \(ref) is not a committed notice")
+            }
+            try perform(effect, on: &state, id: n.id)
+            return .success(effect)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func perform(_ effect: Effect, on state: inout LedgerState, id: String) throws(CairnError) {
+        switch effect {
+        case .deposit(let to, let amount):
+            let (sum, overflow) = state.balance(to)!.addingReportingOverflow(amount)
+            guard !overflow else { throw CairnError(.overflow, "notice \(id): crediting \(to) overflows Int64") }
+            state.setBalance(to, sum)
+        case .transfer(let from, let to, let amount):
+            let account = state.account(from)!
+            let digits = state.genesis.minorDigits(account.currency) ?? 0
+            let (rest, o1) = state.balance(from)!.subtractingReportingOverflow(amount)
+            guard !o1, rest >= -account.creditLimit else {
+                throw CairnError(
+                    .overdraft,
+                    "notice \(id): couldn't debit \(from): balance \(Amount.format(state.balance(from)!, minorDigits: digits)) less \(Amount.format(amount, minorDigits: digits)) is beyond its credit limit \(Amount.format(account.creditLimit, minorDigits: digits))"
+                )
+            }
+            let (sum, o2) = state.balance(to)!.addingReportingOverflow(amount)
+            guard !o2 else { throw CairnError(.overflow, "notice \(id): crediting \(to) overflows Int64") }
+            state.setBalance(from, rest)
+            state.setBalance(to, sum)
+        case .keys(let member, let add, let remove):
+            state.setKeys(member, state.keys[member]!.filter { !remove.contains($0) } + add)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import CairnCore
+import CairnLedger
+
+/// An in-memory `LedgerStore` for tests and tools: the same contract as `SQLiteStore`, with
+/// durability replaced by process lifetime. `failNextAppend` injects a failure before anything
+/// of the block is written, to test that a failed commit leaves no trace.
+public final class MemoryStore: LedgerStore {
+    public let genesis: Genesis
+    private var blocks: [StoredBlock] = []
+    private var leafBytes: [[UInt8]] = []
+    private var notices: [String: NoticeRecord] = [:]
+    private var noticeKinds: [String: String] = [:]
+    private var nodes: [String: (node: MerkleNode, height: UInt64)] = [:]
+    private var balanceRows: [(account: String, height: UInt64, balance: Int64)] = []
+    private var pool: [(id: String, envelope: [UInt8], complete: Bool)] = []
+    public var failNextAppend = false
+
+    public init(genesis: Genesis, genesisBlock: BlockCommit) throws {
+        self.genesis = genesis
+        try append(genesisBlock)
+    }
+
+    public func head() throws -> StoredBlock { blocks[blocks.count - 1] }
+
+    public func block(at height: UInt64) throws -> StoredBlock? {
+        height < blocks.count ? blocks[Int(height)] : nil
+    }
+
+    public func lastBlock(withLogSize size: UInt64) throws -> StoredBlock? {
+        blocks.last { $0.header.logSize == size }
+    }
+
+    public func notice(_ id: String) throws -> NoticeRecord? {
+        if let r = notices[id] { return r }
+        return pool.first { $0.id == id }.map { NoticeRecord(id: id, status: $0.complete ? .complete : .pending) }
+    }
+
+    public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {
+        let end = min(Int(index + count), leafBytes.count)
+        return Int(index) < end ? Array(leafBytes[Int(index)..<end]) : []
+    }
+
+    public func node(level: Int, index: UInt64) throws -> Hash {
+        guard let n = nodes["\(level)/\(index)"] else {
+            throw CairnError(.storage, "subtree hash at level \(level), index \(index) is missing")
+        }
+        return n.node.hash
+    }
+
+    public func balances(at height: UInt64) throws -> [(account: String, balance: Int64)] {
+        var latest: [String: Int64] = [:]
+        for row in balanceRows where row.height <= height { latest[row.account] = row.balance }
+        return latest.keys.sorted().map { ($0, latest[$0]!) }
+    }
+
+    public func memberUpdateLeaves(below size: UInt64) throws -> [UInt64] {
+        notices.values.filter { noticeKinds[$0.id] == "member.update" && ($0.leafIndex ?? .max) < size }
+            .compactMap(\.leafIndex).sorted()
+    }
+
+    public func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)? {
+        pool.first { $0.id == id }.map { ($0.envelope, $0.complete) }
+    }
+
+    public func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws {
+        for item in items {
+            if let i = pool.firstIndex(where: { $0.id == item.id }) { pool[i] = item } else { pool.append(item) }
+        }
+    }
+
+    public func completePending(limit: Int) throws -> [[UInt8]] {
+        Array(pool.filter(\.complete).prefix(limit).map(\.envelope))
+    }
+
+    public func pendingCount() throws -> (pending: Int, complete: Int) {
+        (pool.count { !$0.complete }, pool.count(where: \.complete))
+    }
+
+    public func append(_ c: BlockCommit) throws {
+        if failNextAppend {
+            failNextAppend = false
+            throw CairnError(.storage, "injected failure")
+        }
+        let h = c.block.header.height
+        guard h == blocks.count else { throw CairnError(.storage, "block \(h) is not next") }
+        blocks.append(c.block)
+        for (i, l) in c.leaves.enumerated() {
+            leafBytes.append(l.leaf)
+            notices[l.id] = NoticeRecord(id: l.id, status: .committed, height: h, leafIndex: c.block.header.firstLeaf + UInt64(i))
+            noticeKinds[l.id] = l.kind
+        }
+        for r in c.rejections {
+            notices[r.id] = NoticeRecord(id: r.id, status: .rejected, height: h, code: r.code, message: r.message)
+        }
+        let done = Set(c.leaves.map(\.id) + c.rejections.map(\.id))
+        pool.removeAll { done.contains($0.id) }
+        for n in c.nodes { nodes["\(n.level)/\(n.index)"] = (n, h) }
+        for b in c.balances { balanceRows.append((b.account, h, b.balance)) }
+    }
+
+    public func derivedRows(height: UInt64) throws -> DerivedRows {
+        DerivedRows(
+            nodes: nodes.values.filter { $0.height == height }.map(\.node),
+            balances: balanceRows.filter { $0.height == height }.map { ($0.account, $0.balance) },
+            notices: notices.values.filter { $0.height == height })
+    }
+
+    public func strayRows(above height: UInt64) throws -> Int { 0 }
+}

@@ -1,0 +1,288 @@
+import CairnCore
+import CairnLedger
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, one
+/// transaction per block. See `LedgerStore` for the contract.
+public final class SQLiteStore: LedgerStore {
+    public let genesis: Genesis
+    let pool: DatabasePool
+
+    /// Creates a new ledger file with block 0. Fails if the file exists.
+    public static func create(path: String, genesis: Genesis, genesisBlock: BlockCommit) throws -> SQLiteStore {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw CairnError(.storage, "couldn't create the ledger: \(path) already exists")
+        }
+        let pool = try open(path)
+        try pool.write { db in
+            try db.execute(sql: Schema.create)
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('schema', ?), ('genesis', ?)",
+                arguments: [String(Schema.version).data(using: .utf8)!, Data(genesis.canonicalBytes)])
+        }
+        let store = SQLiteStore(pool: pool, genesis: genesis)
+        try store.append(genesisBlock)
+        return store
+    }
+
+    /// Opens an existing ledger. Fails closed: a missing file, a file of another schema, or a file
+    /// whose block 0 does not commit to its genesis is an error. Nothing is created.
+    public static func open(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CairnError(.storage, "couldn't open the ledger: \(path) does not exist (only `cairn init` creates one)")
+        }
+        let pool = try open(path)
+        let (schema, genesisBytes, header) = try pool.read { db in
+            (
+                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'"),
+                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis'"),
+                try Data.fetchOne(db, sql: "SELECT header FROM blocks WHERE height = 0")
+            )
+        }
+        guard let schema, String(decoding: schema, as: UTF8.self) == String(Schema.version), let genesisBytes, let header else {
+            throw CairnError(.storage, "couldn't open the ledger: \(path) is not a Cairn ledger of schema \(Schema.version)")
+        }
+        let genesis = try Genesis(bytes: Array(genesisBytes))
+        guard try BlockHeader(canonical: Array(header)).genesis == genesis.hash else {
+            throw CairnError(.storage, "couldn't open the ledger: block 0 of \(path) does not commit to its genesis")
+        }
+        return SQLiteStore(pool: pool, genesis: genesis)
+    }
+
+    private static func open(_ path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: config)
+        // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return pool
+    }
+
+    private init(pool: DatabasePool, genesis: Genesis) {
+        self.pool = pool
+        self.genesis = genesis
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 is FULL) and `journal_mode`.
+    public func durabilitySettings() throws -> (synchronous: Int, journalMode: String) {
+        try pool.writeWithoutTransaction { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+        }
+    }
+
+    // MARK: Blocks
+
+    private static func block(_ row: Row, seals: [Seal]) throws -> StoredBlock {
+        let headerBytes: Data = row["header"]
+        let hash: Data = row["hash"]
+        guard let h = Hash(Array(hash)) else { throw CairnError(.storage, "block \(row["height"] as Int64) has a malformed hash") }
+        return StoredBlock(header: try BlockHeader(canonical: Array(headerBytes)), hash: h, seals: seals, checkpoint: row["checkpoint"])
+    }
+
+    private static func seals(_ db: Database, height: Int64) throws -> [Seal] {
+        try Row.fetchAll(db, sql: "SELECT signer, key_id, sig FROM seals WHERE height = ? ORDER BY signer, key_id", arguments: [height]).map
+        {
+            Seal(signer: $0["signer"], keyID: UInt32(truncatingIfNeeded: $0["key_id"] as Int64), sig: Array($0["sig"] as Data))
+        }
+    }
+
+    private func block(where clause: String, _ arguments: StatementArguments) throws -> StoredBlock? {
+        try pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT height, hash, header, checkpoint FROM blocks WHERE \(clause)", arguments: arguments)
+            else {
+                return nil
+            }
+            return try SQLiteStore.block(row, seals: SQLiteStore.seals(db, height: row["height"]))
+        }
+    }
+
+    public func head() throws -> StoredBlock {
+        guard let b = try block(where: "height = (SELECT MAX(height) FROM blocks)", []) else {
+            throw CairnError(.storage, "the ledger has no blocks")
+        }
+        return b
+    }
+
+    public func block(at height: UInt64) throws -> StoredBlock? {
+        try block(where: "height = ?", [Int64(height)])
+    }
+
+    public func lastBlock(withLogSize size: UInt64) throws -> StoredBlock? {
+        try block(where: "height = (SELECT MAX(height) FROM blocks WHERE log_size = ?)", [Int64(size)])
+    }
+
+    // MARK: Notices and leaves
+
+    private static func record(_ row: Row) -> NoticeRecord {
+        NoticeRecord(
+            id: row["id"], status: NoticeRecord.Status(rawValue: row["status"]) ?? .rejected,
+            height: (row["height"] as Int64?).map(UInt64.init), leafIndex: (row["leaf_idx"] as Int64?).map(UInt64.init),
+            code: row["code"], message: row["message"])
+    }
+
+    public func notice(_ id: String) throws -> NoticeRecord? {
+        try pool.read { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM notices WHERE id = ?", arguments: [id]) {
+                return SQLiteStore.record(row)
+            }
+            if let complete = try Bool.fetchOne(db, sql: "SELECT complete FROM pending WHERE id = ?", arguments: [id]) {
+                return NoticeRecord(id: id, status: complete ? .complete : .pending)
+            }
+            return nil
+        }
+    }
+
+    public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {
+        try pool.read { db in
+            try Data.fetchAll(
+                db.cachedStatement(sql: "SELECT leaf FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx"),
+                arguments: [Int64(index), Int64(index + count)]
+            ).map { Array($0) }
+        }
+    }
+
+    public func node(level: Int, index: UInt64) throws -> Hash {
+        let data = try pool.read { db in
+            try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
+        }
+        guard let data, let h = Hash(Array(data)) else {
+            throw CairnError(.storage, "subtree hash at level \(level), index \(index) is missing")
+        }
+        return h
+    }
+
+    public func balances(at height: UInt64) throws -> [(account: String, balance: Int64)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT account, balance FROM balances b
+                    WHERE height = (SELECT MAX(height) FROM balances WHERE account = b.account AND height <= ?)
+                    ORDER BY account
+                    """, arguments: [Int64(height)]
+            ).map { ($0["account"], $0["balance"]) }
+        }
+    }
+
+    public func memberUpdateLeaves(below size: UInt64) throws -> [UInt64] {
+        try pool.read { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT leaf_idx FROM notices WHERE kind = 'member.update' AND leaf_idx < ? ORDER BY leaf_idx",
+                arguments: [Int64(size)]
+            ).map(UInt64.init)
+        }
+    }
+
+    // MARK: Pending pool
+
+    public func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT envelope, complete FROM pending WHERE id = ?", arguments: [id]).map {
+                (Array($0["envelope"] as Data), $0["complete"])
+            }
+        }
+    }
+
+    public func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws {
+        try pool.write { db in
+            var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM pending") ?? 0
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO pending (id, seq, envelope, complete) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET envelope = excluded.envelope, complete = excluded.complete
+                    """)
+            for item in items {
+                seq += 1
+                try insert.execute(arguments: [item.id, seq, Data(item.envelope), item.complete])
+            }
+        }
+    }
+
+    public func completePending(limit: Int) throws -> [[UInt8]] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?", arguments: [limit]).map {
+                Array($0)
+            }
+        }
+    }
+
+    public func pendingCount() throws -> (pending: Int, complete: Int) {
+        try pool.read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending WHERE complete = 0") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending WHERE complete = 1") ?? 0
+            )
+        }
+    }
+
+    // MARK: Append
+
+    public func append(_ c: BlockCommit) throws {
+        let h = c.block.header
+        let height = Int64(h.height)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO blocks (height, hash, header, log_size, checkpoint) VALUES (?, ?, ?, ?, ?)",
+                arguments: [height, Data(c.block.hash.bytes), Data(h.canonicalBytes), Int64(h.logSize), c.block.checkpoint])
+            for s in c.block.seals {
+                try db.execute(
+                    sql: "INSERT INTO seals (height, signer, key_id, sig) VALUES (?, ?, ?, ?)",
+                    arguments: [height, s.signer, Int64(s.keyID), Data(s.sig)])
+            }
+            let insertLeaf = try db.cachedStatement(sql: "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
+            let insertNotice = try db.cachedStatement(
+                sql: "INSERT INTO notices (id, status, height, leaf_idx, kind, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let unpend = try db.cachedStatement(sql: "DELETE FROM pending WHERE id = ?")
+            for (i, l) in c.leaves.enumerated() {
+                let idx = Int64(h.firstLeaf) + Int64(i)
+                try insertLeaf.execute(arguments: [idx, Data(l.leaf)])
+                try insertNotice.execute(arguments: [l.id, "committed", height, idx, l.kind, nil, nil])
+                try unpend.execute(arguments: [l.id])
+            }
+            for r in c.rejections {
+                try insertNotice.execute(arguments: [r.id, "rejected", height, nil, nil, r.code, r.message])
+                try unpend.execute(arguments: [r.id])
+            }
+            let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash, height) VALUES (?, ?, ?, ?)")
+            for n in c.nodes {
+                try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes), height])
+            }
+            let insertBalance = try db.cachedStatement(sql: "INSERT INTO balances (account, height, balance) VALUES (?, ?, ?)")
+            for b in c.balances {
+                try insertBalance.execute(arguments: [b.account, height, b.balance])
+            }
+        }
+    }
+
+    // MARK: Verification support
+
+    public func derivedRows(height: UInt64) throws -> DerivedRows {
+        try pool.read { db in
+            let h = Int64(height)
+            let nodes = try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM nodes WHERE height = ?", arguments: [h]).map {
+                MerkleNode(level: $0["level"], index: UInt64($0["idx"] as Int64), hash: Hash(Array($0["hash"] as Data)) ?? Merkle.emptyRoot)
+            }
+            let balances = try Row.fetchAll(db, sql: "SELECT account, balance FROM balances WHERE height = ?", arguments: [h]).map {
+                (account: $0["account"] as String, balance: $0["balance"] as Int64)
+            }
+            let notices = try Row.fetchAll(db, sql: "SELECT * FROM notices WHERE height = ?", arguments: [h]).map(SQLiteStore.record)
+            return DerivedRows(nodes: nodes, balances: balances, notices: notices)
+        }
+    }
+
+    public func strayRows(above height: UInt64) throws -> Int {
+        try pool.read { db in
+            var n = 0
+            for t in ["seals", "notices", "nodes", "balances"] {
+                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [Int64(height)]) ?? 0
+            }
+            let size = try Int64.fetchOne(db, sql: "SELECT log_size FROM blocks WHERE height = ?", arguments: [Int64(height)]) ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [size]) ?? 0
+            return n
+        }
+    }
+}

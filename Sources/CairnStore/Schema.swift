@@ -1,0 +1,44 @@
+/// The SQLite schema. Committed tables are append-only, enforced by triggers; the pending pool
+/// is the only table that changes in place.
+enum Schema {
+    static let version = 1
+
+    static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances"]
+
+    static let create = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+        CREATE TABLE blocks (
+            height INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL UNIQUE,
+            header BLOB NOT NULL,
+            log_size INTEGER NOT NULL,
+            checkpoint TEXT NOT NULL);
+        CREATE INDEX blocks_by_log_size ON blocks(log_size, height);
+        CREATE TABLE seals (
+            height INTEGER NOT NULL, signer TEXT NOT NULL, key_id INTEGER NOT NULL, sig BLOB NOT NULL,
+            PRIMARY KEY (height, signer, key_id)) WITHOUT ROWID;
+        CREATE TABLE leaves (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
+        CREATE TABLE notices (
+            id TEXT PRIMARY KEY, status TEXT NOT NULL, height INTEGER NOT NULL, leaf_idx INTEGER,
+            kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
+        CREATE INDEX notices_by_height ON notices(height);
+        CREATE INDEX notices_key_updates ON notices(leaf_idx) WHERE kind = 'member.update';
+        CREATE TABLE nodes (
+            level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, height INTEGER NOT NULL,
+            PRIMARY KEY (level, idx)) WITHOUT ROWID;
+        CREATE INDEX nodes_by_height ON nodes(height);
+        CREATE TABLE balances (
+            account TEXT NOT NULL, height INTEGER NOT NULL, balance INTEGER NOT NULL,
+            PRIMARY KEY (account, height)) WITHOUT ROWID;
+        CREATE INDEX balances_by_height ON balances(height);
+        CREATE TABLE pending (
+            id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL);
+        CREATE INDEX pending_complete ON pending(complete, seq);
+        """
+        + committedTables.map { t in
+            """
+            CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
+            CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
+            """
+        }.joined(separator: "\n")
+}

@@ -1,0 +1,268 @@
+import ArgumentParser
+import CairnCore
+import CairnLedger
+import CairnStore
+import Foundation
+
+struct DataOption: ParsableArguments {
+    @Option(help: "The ledger's data directory.") var data: String
+
+    func open() throws -> Ledger { try LedgerDirectory(data).open() }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a ledger from a genesis file, with this node's validator key.")
+
+    @Option(help: "The genesis JSON file.") var genesis: String
+    @OptionGroup var data: DataOption
+    @Option(help: "This node's validator private key file.") var key: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try LedgerDirectory(data.data).initialize(
+                genesisBytes: try readBytes(genesis), key: try SigningKey(parsing: try readText(key)))
+            let head = ledger.head
+            if output.json {
+                printJSON([
+                    "genesis": .string(ledger.genesis.hash.hex), "block0": .string(head.hash.hex), "origin": .string(ledger.genesis.origin),
+                ])
+            } else {
+                print("created ledger \(ledger.genesis.origin) in \(data.data)")
+                print("genesis \(ledger.genesis.hash.hex)")
+                print("block 0 \(head.hash.hex)")
+            }
+        }
+    }
+}
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a notice, or more signatures for it, to the pending pool.")
+
+    @OptionGroup var data: DataOption
+    @Argument(help: "The body or envelope JSON file, or - for standard input.") var file: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            let result = try ledger.submit(try Envelope(parsing: try readBytes(file)), now: now())
+            var message: String?
+            if result.duplicate, let r = result.record {
+                message =
+                    "notice \(result.id) was already \(r.status.rawValue) at height \(r.height ?? 0)\(r.code.map { " (\($0))" } ?? ""); nothing changed"
+            }
+            if output.json {
+                var o = JSONObject([("id", .string(result.id)), ("status", .string(result.status.rawValue))])
+                if let missing = result.missing { o["missing"] = .string(missing) }
+                if let message { o["error"] = .object(JSONObject([("code", .string("duplicate_notice")), ("message", .string(message))])) }
+                printJSON(o)
+            } else {
+                print("\(result.id) \(result.status.rawValue)")
+                if let missing = result.missing { print("waiting for \(missing)") }
+            }
+            if let message {
+                printErr("cairn: duplicate_notice: \(message)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Seal: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cut one block of the complete pending notices.")
+
+    @OptionGroup var data: DataOption
+    @Option(help: "At most this many notices in the block.") var max = 10_000
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let dir = LedgerDirectory(data.data)
+            let ledger = try dir.open()
+            guard max > 0 else { throw CairnError(.usage, "--max must be positive") }
+            guard let result = try ledger.seal(key: try dir.validatorKey(), now: now(), max: max) else {
+                if output.json {
+                    printJSON(["sealed": .bool(false), "height": .int(ledger.head.header.height)])
+                } else {
+                    print("nothing to seal: no complete notices are pending")
+                }
+                return
+            }
+            let h = result.block.header
+            if output.json {
+                printJSON([
+                    "height": .int(h.height), "hash": .string(result.block.hash.hex),
+                    "committed": .array(result.committed.map(JSONValue.string)),
+                    "rejected": .array(
+                        result.rejected.map {
+                            .object(JSONObject([("id", .string($0.id)), ("code", .string($0.code)), ("message", .string($0.message))]))
+                        }),
+                ])
+            } else {
+                print("block \(h.height) \(result.block.hash.hex)")
+                print("time \(h.time), log size \(h.logSize)")
+                for id in result.committed { print("committed \(id)") }
+                for r in result.rejected { print("rejected \(r.id) \(r.code): \(r.message)") }
+            }
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a notice (by id) or a block (by height).")
+
+    @OptionGroup var data: DataOption
+    @Argument(help: "A notice id (64 hex digits) or a block height.") var target: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            if let height = UInt64(target), target.count < 64 {
+                guard let b = try ledger.store.block(at: height) else {
+                    throw CairnError(.notFound, "no block at height \(height) (the head is \(ledger.head.header.height))")
+                }
+                showBlock(b)
+            } else {
+                try showNotice(ledger)
+            }
+        }
+    }
+
+    func showBlock(_ b: StoredBlock) {
+        guard case .object(var o) = b.header.json else { return }
+        if output.json {
+            o["hash"] = .string(b.hash.hex)
+            o["seals"] = .array(
+                b.seals.map { .object(JSONObject([("signer", .string($0.signer)), ("sig", .string(Base64.encode($0.sig)))])) })
+            o["checkpoint"] = .string(b.checkpoint)
+            printJSON(o)
+        } else {
+            print("block \(b.header.height) \(b.hash.hex)")
+            for (k, v) in o.members where k != "rejected" {
+                if case .string(let s) = v { print("  \(k): \(s)") } else if case .number(let n) = v { print("  \(k): \(Int64(n))") }
+            }
+            for r in b.header.rejected { print("  rejected: \(r.id) \(r.code)") }
+            print("  sealed by: \(b.seals.map(\.signer).joined(separator: ", "))")
+        }
+    }
+
+    func showNotice(_ ledger: Ledger) throws {
+        guard let r = try ledger.store.notice(target) else { throw CairnError(.notFound, "notice \(target) is not known") }
+        var envelope: JSONValue = .null
+        if let i = r.leafIndex {
+            envelope = try Envelope(leaf: try ledger.store.leaves(from: i, count: 1)[0]).json
+        } else if let (bytes, _) = try ledger.store.pending(target) {
+            envelope = try Envelope(leaf: bytes).json
+        }
+        if output.json {
+            printJSON([
+                "id": .string(r.id), "status": .string(r.status.rawValue),
+                "height": r.height.map(JSONValue.int) ?? .null, "leafIndex": r.leafIndex.map(JSONValue.int) ?? .null,
+                "code": .optional(r.code), "message": .optional(r.message), "envelope": envelope,
+            ])
+        } else {
+            print("notice \(r.id)")
+            print("  status: \(r.status.rawValue)")
+            if let h = r.height { print("  height: \(h)") }
+            if let i = r.leafIndex { print("  leaf index: \(i)") }
+            if let c = r.code { print("  rejected: \(c): \(r.message ?? "")") }
+            if envelope != .null { print("  envelope: \(String(decoding: JSON.canonical(envelope), as: UTF8.self))") }
+        }
+    }
+}
+
+struct Balance: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an account's balance, now or after a given block.")
+
+    @OptionGroup var data: DataOption
+    @Argument(help: "The account, like bank-a.example/eur.") var account: String
+    @Option(help: "Only if the account holds this currency.") var currency: String?
+    @Option(help: "After this block (default: the latest).") var height: UInt64?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            guard let a = ledger.genesis.account(account) else { throw CairnError(.unknownAccount, "unknown account \(account)") }
+            if let currency, currency != a.currency {
+                throw CairnError(.currencyMismatch, "account \(account) holds \(a.currency), not \(currency)")
+            }
+            let at = height ?? ledger.head.header.height
+            guard at <= ledger.head.header.height else {
+                throw CairnError(.notFound, "no block at height \(at) (the head is \(ledger.head.header.height))")
+            }
+            let value = try ledger.store.balances(at: at).first { $0.account == account }?.balance ?? 0
+            let text = Amount.format(value, minorDigits: ledger.genesis.minorDigits(a.currency) ?? 0)
+            if output.json {
+                printJSON(["account": .string(account), "currency": .string(a.currency), "balance": .string(text), "height": .int(at)])
+            } else {
+                print("\(account) \(text) \(a.currency) at height \(at)")
+            }
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the ledger's head and pending pool.")
+
+    @OptionGroup var data: DataOption
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            let h = ledger.head.header
+            let (pending, complete) = try ledger.store.pendingCount()
+            if output.json {
+                printJSON([
+                    "origin": .string(ledger.genesis.origin), "genesis": .string(ledger.genesis.hash.hex),
+                    "height": .int(h.height), "hash": .string(ledger.head.hash.hex), "time": .string(h.time.description),
+                    "logSize": .int(h.logSize), "logRoot": .string(h.logRoot.hex), "stateRoot": .string(h.stateRoot.hex),
+                    "pending": .int(pending), "complete": .int(complete),
+                ])
+            } else {
+                print("ledger \(ledger.genesis.origin)")
+                print("  head: block \(h.height) \(ledger.head.hash.hex) at \(h.time)")
+                print("  log: \(h.logSize) leaves, root \(h.logRoot.hex)")
+                print("  pending: \(pending) waiting for signatures, \(complete) complete")
+            }
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay the whole chain from genesis and check every signature, root, balance and index.")
+
+    @OptionGroup var data: DataOption
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let store = try SQLiteStore.open(path: LedgerDirectory(data.data).database)
+            let tty = isatty(STDERR_FILENO) == 1
+            var last = Date.distantPast
+            let verifier = ChainVerifier(store: store) { height, head in
+                guard tty, Date().timeIntervalSince(last) > 0.2 || height == head else { return }
+                last = Date()
+                FileHandle.standardError.write(Data("\rverifying block \(height) of \(head)".utf8))
+                if height == head { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+            switch try verifier.verify() {
+            case .success(let r):
+                if output.json {
+                    printJSON([
+                        "ok": .bool(true), "blocks": .int(r.blocks), "leaves": .int(r.leaves), "signatures": .int(r.signatures),
+                        "rejected": .int(r.rejected),
+                    ])
+                } else {
+                    print("ok: \(r.blocks) blocks, \(r.leaves) notices, \(r.signatures) signatures, \(r.rejected) rejections verified")
+                }
+            case .failure(let f):
+                throw CairnError(.invalidBlock, f.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import CairnCore
+import CairnLedger
+import CairnStore
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Print the signed checkpoint (C2SP) at the latest block, or at the block ending at --size.")
+
+    @OptionGroup var data: DataOption
+    @Option(help: "The log size of the checkpoint.") var size: UInt64?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let block = try data.open().block(forSize: size)
+            if output.json {
+                printJSON([
+                    "height": .int(block.header.height), "size": .int(block.header.logSize), "checkpoint": .string(block.checkpoint),
+                ])
+            } else {
+                print(block.checkpoint, terminator: "")
+            }
+        }
+    }
+}
+
+struct Prove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print an inclusion proof (.tlog-proof) for a notice, or with --consistency a consistency proof.")
+
+    @OptionGroup var data: DataOption
+    @Argument(help: "The notice id.") var id: String?
+    @Option(help: "Prove against the checkpoint at this log size (inclusion), or up to it (consistency; same as --to).") var size: UInt64?
+    @Flag(help: "Append the member.update leaves the proof needs, for keys rotated after genesis.") var withKeys = false
+    @Flag(help: "Print a consistency proof instead.") var consistency = false
+    @Option(help: "The old size of the consistency proof.") var from: UInt64?
+    @Option(help: "The new size of the consistency proof (default: the latest).") var to: UInt64?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            let text: String
+            if consistency {
+                guard let from else { throw CairnError(.usage, "--consistency needs --from N") }
+                text = try ledger.consistencyProof(from: from, to: to ?? size).encoded
+            } else {
+                guard let id else { throw CairnError(.usage, "give a notice id, or --consistency --from N") }
+                var proofs = [try ledger.inclusionProof(id: id, size: size)]
+                if withKeys { proofs += try ledger.keyHistoryProofs(size: size).filter { $0.index != proofs[0].index } }
+                text = proofs.map(\.encoded).joined()
+            }
+            if output.json { printJSON(["proof": .string(text)]) } else { print(text, terminator: "") }
+        }
+    }
+}
+
+struct VerifyProof: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-proof", abstract: "Check a .tlog-proof offline with only the genesis file, and print the notice it proves.")
+
+    @Option(help: "The genesis file.") var genesis: String
+    @Argument(help: "The .tlog-proof file.") var proof: String
+    @Flag(help: "Also require witness cosignatures that satisfy the genesis witness policy.") var requireWitnesses = false
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let g = try Genesis(bytes: try readBytes(genesis))
+            let proofs = try TlogProof.parseMany(try readText(proof))
+            let p = try ProofVerifier.verify(proofs, genesis: g, requireWitnesses: requireWitnesses).get()
+            let n = p.envelope.notice
+            if output.json {
+                printJSON([
+                    "ok": .bool(true), "id": .string(n.id), "index": .int(p.index), "size": .int(p.checkpoint.size),
+                    "root": .string(p.checkpoint.root.base64), "block": p.checkpoint.block.map { .int($0.height) } ?? .null,
+                    "signers": .array(p.envelope.signatures.map { .string($0.signer) }),
+                    "checkpointSigners": .array(p.signers.map(JSONValue.string)), "cosigners": .array(p.cosigners.map(JSONValue.string)),
+                    "notice": n.body,
+                ])
+            } else {
+                print("ok: notice \(n.id) is leaf \(p.index) of \(p.checkpoint.size) in \(p.checkpoint.origin)")
+                if let b = p.checkpoint.block { print("  block \(b.height) \(b.hash.hex)") }
+                print("  signed by \(p.envelope.signatures.map(\.signer).joined(separator: ", "))")
+                print(
+                    "  checkpoint signed by \(p.signers.joined(separator: ", "))\(p.cosigners.isEmpty ? "" : ", cosigned by " + p.cosigners.joined(separator: ", "))"
+                )
+                print("  notice \(String(decoding: n.canonicalBody, as: UTF8.self))")
+            }
+        }
+    }
+}
