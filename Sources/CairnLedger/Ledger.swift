@@ -25,6 +25,10 @@ public final class Ledger {
     public let store: any LedgerStore
     public private(set) var state: LedgerState
     public private(set) var head: StoredBlock
+    /// The committed state with the complete pending notices applied in arrival order: what the
+    /// next seal would produce now. A complete submission that cannot apply to it is refused.
+    private var projected: LedgerState?
+    private var projectedIDs = Set<String>()
 
     public var genesis: Genesis { store.genesis }
 
@@ -96,6 +100,7 @@ public final class Ledger {
             }
             do throws(CairnError) {
                 let admission = try Rules.admit(envelope, in: state, now: now)
+                if admission.complete { try project(envelope, now: now) }
                 merged[id] = envelope
                 writes.removeAll { $0.id == id }
                 writes.append((id, envelope.leaf, admission.complete))
@@ -109,6 +114,38 @@ public final class Ledger {
         }
         if !writes.isEmpty { try store.putPending(writes) }
         return results
+    }
+
+    /// Applies a complete notice to the projected state, refusing it with the reason it would be
+    /// rejected (overdraft, overflow, unknown ref) if it were sealed now.
+    private func project(_ envelope: Envelope, now: Timestamp) throws(CairnError) {
+        if projected == nil {
+            var p = state
+            var ids = Set<String>()
+            do {
+                for bytes in try store.completePending(limit: Int.max) {
+                    guard let e = try? Envelope(leaf: bytes) else { continue }
+                    if case .success = Rules.apply(e, to: &p, time: now, signaturesVerified: true, refStatus: isCommitted) {
+                        ids.insert(e.notice.id)
+                    }
+                }
+            } catch {
+                throw CairnError(.storage, "couldn't read the pending pool: \(error)")
+            }
+            projected = p
+            projectedIDs = ids
+        }
+        guard !projectedIDs.contains(envelope.notice.id) else { return }
+        let refs = projectedIDs
+        let known = { (ref: String) in refs.contains(ref) || self.isCommitted(ref) }
+        if case .failure(let error) = Rules.apply(envelope, to: &projected!, time: now, signaturesVerified: true, refStatus: known) {
+            throw error
+        }
+        projectedIDs.insert(envelope.notice.id)
+    }
+
+    private func isCommitted(_ id: String) -> Bool {
+        (try? store.notice(id))?.status == .committed
     }
 
     // MARK: Sealing
@@ -135,9 +172,7 @@ public final class Ledger {
             }
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { continue }
-            let committedBefore = { (ref: String) -> Bool in
-                leaves.contains { $0.id == ref } || (try? self.store.notice(ref))?.status == .committed
-            }
+            let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
             switch Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
             case .success:
                 let leaf = envelope.leaf
@@ -161,6 +196,7 @@ public final class Ledger {
                 balances: changed.map { (next.accounts[$0].id, next.balances[$0]) }))
         state = next
         head = block
+        projected = nil
         return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections)
     }
 

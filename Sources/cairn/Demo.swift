@@ -40,12 +40,12 @@ struct Demo: ParsableCommand {
             say("1. created the ledger \(g.origin); block 0 \(ledger.head.hash.hex.prefix(16))…")
 
             var clock = now()
-            func notice(_ kind: String, _ fields: [(String, JSONValue)], by submitter: String) throws -> Envelope {
+            func notice(_ kind: String, _ fields: [(String, JSONValue)], by submitter: String, ttl: Int64 = 86_400) throws -> Envelope {
                 let body = JSONValue.object(
                     JSONObject(
                         [("kind", .string(kind)), ("submitter", .string(submitter))] + fields.map { (key: $0.0, value: $0.1) } + [
                             ("refs", .array([])), ("nonce", .string(Hex.encode(randomBytes(16)))),
-                            ("createdAt", .string(clock.description)), ("expiresAt", .string(clock.adding(seconds: 86_400).description)),
+                            ("createdAt", .string(clock.description)), ("expiresAt", .string(clock.adding(seconds: ttl).description)),
                         ]))
                 return Envelope(notice: try Notice(body: body))
             }
@@ -54,8 +54,8 @@ struct Demo: ParsableCommand {
                 for s in signers { e.sign(with: keys[s]!) }
                 return e
             }
-            func seal(_ label: String) throws -> SealResult {
-                clock = clock.adding(seconds: 1)
+            func seal(_ label: String, after seconds: Int64 = 1) throws -> SealResult {
+                clock = clock.adding(seconds: seconds)
                 let r = try ledger.seal(key: keys[validator]!, now: clock)!
                 say("\(label): block \(r.block.header.height) commits \(r.committed.count), rejects \(r.rejected.count)")
                 for x in r.rejected { say("   rejected \(x.id.prefix(16))… \(x.code): \(x.message)") }
@@ -98,7 +98,7 @@ struct Demo: ParsableCommand {
             let second = try ledger.submit(signed(t2, "bank-c.example"), now: clock)
             say("   bank-c adds its signature: \(second.status.rawValue)")
 
-            // An overdraft: bank-c has 250.00 + 40.00 and no credit.
+            // An overdraft is refused at once: bank-c has 250.00, 40.00 on the way, and no credit.
             let t3 = signed(
                 try notice(
                     "transfer",
@@ -107,26 +107,53 @@ struct Demo: ParsableCommand {
                         ("amount", .string("9999.00")), ("currency", .string("EUR")),
                     ], by: "bank-c.example"),
                 "bank-c.example", "bank-a.example")
-            _ = try ledger.submit(t3, now: clock)
-            say("5. bank-c tries to pay 9999.00 EUR it does not have")
-            let block = try seal("6. sealing")
+            do {
+                _ = try ledger.submit(t3, now: clock)
+                throw CairnError(.invalidBlock, "the demo overdraft was accepted")
+            } catch let e as CairnError where e.code == .overdraft {
+                say("5. bank-c tries to pay 9999.00 EUR it does not have: refused, \(e.code)")
+            }
+
+            // A payment that expires before the block is cut, and the onward payment it would have funded.
+            let t4 = signed(
+                try notice(
+                    "transfer",
+                    [
+                        ("from", .string("bank-a.example/eur")), ("to", .string("bank-c.example/eur")),
+                        ("amount", .string("500.00")), ("currency", .string("EUR")),
+                    ], by: "bank-a.example", ttl: 60),
+                "bank-a.example", "bank-c.example")
+            _ = try ledger.submit(t4, now: clock)
+            let t5 = signed(
+                try notice(
+                    "transfer",
+                    [
+                        ("from", .string("bank-c.example/eur")), ("to", .string("bank-b.example/eur")),
+                        ("amount", .string("600.00")), ("currency", .string("EUR")),
+                    ], by: "bank-c.example"),
+                "bank-c.example", "bank-b.example")
+            _ = try ledger.submit(t5, now: clock)
+            say("6. bank-a sends bank-c 500.00 EUR valid for one minute; bank-c passes 600.00 EUR on to bank-b")
+            let block = try seal("7. two minutes later the validator seals", after: 120)
 
             for a in ledger.state.accounts {
                 let digits = g.minorDigits(a.currency) ?? 0
                 say("   \(a.id): \(Amount.format(ledger.state.balance(a.id)!, minorDigits: digits)) \(a.currency)")
             }
-            say("7. the checkpoint after block \(block.block.header.height):")
-            say(block.block.checkpoint.split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(separator: "\n"))
+            say("8. the checkpoint after block \(block.block.header.height):")
+            say(
+                block.block.checkpoint.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(
+                    separator: "\n"))
             let proof = try ledger.inclusionProof(id: t1.notice.id)
             let proofPath = root + "/transfer-\(t1.notice.id.prefix(12)).tlog-proof"
             try Data(proof.encoded.utf8).write(to: URL(fileURLWithPath: proofPath))
             let proven = try ProofVerifier.verify(try TlogProof.parseMany(proof.encoded), genesis: g).get()
-            say("8. wrote \(proofPath)")
+            say("9. wrote \(proofPath)")
             say(
                 "   verified offline from genesis alone: leaf \(proven.index) of \(proven.checkpoint.size), signed by \(proven.envelope.signatures.map(\.signer).joined(separator: ", "))"
             )
             let report = try ChainVerifier(store: ledger.store).verify().get()
-            say("9. cairn verify: \(report.blocks) blocks, \(report.leaves) notices, \(report.signatures) signatures ok")
+            say("10. cairn verify: \(report.blocks) blocks, \(report.leaves) notices, \(report.signatures) signatures ok")
             say("\nTry: cairn status --data \(root)/ledger")
             say("     cairn verify-proof --genesis \(root)/genesis.json \(proofPath)")
             if output.json {

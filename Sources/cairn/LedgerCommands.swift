@@ -37,34 +37,58 @@ struct Init: ParsableCommand {
 }
 
 struct Submit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a notice, or more signatures for it, to the pending pool.")
+    static let configuration = CommandConfiguration(
+        abstract: "Add notices, or more signatures for them, to the pending pool.",
+        discussion: """
+            Several files are admitted together and made durable with one commit. Each prints its id and \
+            status (pending, complete, committed or rejected). A notice already committed or rejected is a \
+            duplicate_notice error and changes nothing; any refused file makes the exit status 1.
+            """)
 
     @OptionGroup var data: DataOption
-    @Argument(help: "The body or envelope JSON file, or - for standard input.") var file: String
+    @Argument(help: "Body or envelope JSON files, or - for standard input.") var files: [String]
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CairnCLI.run(output) {
+            guard !files.isEmpty else { throw CairnError(.usage, "give at least one notice file") }
             let ledger = try data.open()
-            let result = try ledger.submit(try Envelope(parsing: try readBytes(file)), now: now())
-            var message: String?
-            if result.duplicate, let r = result.record {
-                message =
-                    "notice \(result.id) was already \(r.status.rawValue) at height \(r.height ?? 0)\(r.code.map { " (\($0))" } ?? ""); nothing changed"
+            var envelopes: [Envelope] = []
+            for file in files {
+                do { envelopes.append(try Envelope(parsing: try readBytes(file))) } catch let e as CairnError {
+                    throw CairnError(e.code, files.count > 1 ? "\(file): \(e.message)" : e.message)
+                }
             }
-            if output.json {
-                var o = JSONObject([("id", .string(result.id)), ("status", .string(result.status.rawValue))])
-                if let missing = result.missing { o["missing"] = .string(missing) }
-                if let message { o["error"] = .object(JSONObject([("code", .string("duplicate_notice")), ("message", .string(message))])) }
-                printJSON(o)
-            } else {
-                print("\(result.id) \(result.status.rawValue)")
-                if let missing = result.missing { print("waiting for \(missing)") }
+            var failed = false
+            for (file, result) in zip(files, try ledger.submit(envelopes, now: now())) {
+                var error: CairnError?
+                var o = JSONObject()
+                switch result {
+                case .success(let r):
+                    o["id"] = .string(r.id)
+                    o["status"] = .string(r.status.rawValue)
+                    if let missing = r.missing { o["missing"] = .string(missing) }
+                    if r.duplicate, let rec = r.record {
+                        let how = rec.code.map { " (\($0))" } ?? ""
+                        error = CairnError(
+                            .duplicateNotice,
+                            "notice \(r.id) was already \(rec.status.rawValue) at height \(rec.height ?? 0)\(how); nothing changed")
+                    }
+                    if !output.json {
+                        print("\(r.id) \(r.status.rawValue)")
+                        if let missing = r.missing { print("waiting for \(missing)") }
+                    }
+                case .failure(let e):
+                    error = e
+                }
+                if let error {
+                    failed = true
+                    o["error"] = .object(JSONObject([("code", .string(error.code.rawValue)), ("message", .string(error.message))]))
+                    printErr("cairn: \(error.code): \(files.count > 1 ? file + ": " : "")\(error.message)")
+                }
+                if output.json { printJSON(o) }
             }
-            if let message {
-                printErr("cairn: duplicate_notice: \(message)")
-                throw ExitCode(1)
-            }
+            if failed { throw ExitCode(1) }
         }
     }
 }

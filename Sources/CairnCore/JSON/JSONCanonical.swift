@@ -32,16 +32,20 @@ public enum JSON {
 
     /// Parses `bytes` and returns the value only if `bytes` are already exactly canonical.
     /// Throws the parse error, or `.notCanonical` positioned at the first differing byte.
-    public static func requireCanonical(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
+    public static func requireCanonical(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONError)
+        -> JSONValue
+    {
         try withContiguousBytes(bytes) { input throws(JSONError) in
             var parser = JSONParser(input, maxDepth: maxDepth)
             let value = try parser.parseDocument()
             let expected = canonical(value)
-            let offset = zip(input, expected).prefix { $0 == $1 }.count
+            var offset = 0
+            while offset < min(input.count, expected.count) && input[offset] == expected[offset] { offset += 1 }
             guard offset == input.count && offset == expected.count else {
                 let wanted = offset < expected.count ? describe(expected[offset]) : "end of input"
                 throw JSONError(
-                    .notCanonical, "not in canonical form: first difference at byte offset \(offset), expected \(wanted)",
+                    .notCanonical,
+                    "not in canonical form: first difference at byte offset \(offset), expected \(wanted)",
                     at: offset, in: input)
             }
             return value
@@ -90,14 +94,21 @@ struct CanonicalWriter {
     /// Members sorted by UTF-16 code units of the keys (RFC 8785 §3.2.3).
     private mutating func writeObject(_ members: [(key: String, value: JSONValue)]) {
         out.append(UInt8(ascii: "{"))
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { buffer in
+        withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: members.count) { buffer in
             var order = buffer
-            for i in order.indices { order.initializeElement(at: i, to: i) }
-            order.sort { utf16Less(members[$0].key, members[$1].key) }
-            for (n, i) in order.enumerated() {
+            for i in order.indices {
+                order.initializeElement(
+                    at: i, to: SortEntry(prefix: withUTF8Bytes(members[i].key, sortPrefix), index: i))
+            }
+            order.sort { a, b in
+                a.prefix != b.prefix ? a.prefix < b.prefix : utf16Less(members[a.index].key, members[b.index].key)
+            }
+            for n in order.indices {
+                let i = order[n].index
                 if n > 0 {
                     precondition(
-                        !utf8Equal(members[order[n - 1]].key, members[i].key),
+                        order[n - 1].prefix != order[n].prefix
+                            || !utf8Equal(members[order[n - 1].index].key, members[i].key),
                         "JSONObject has duplicate key \(quoted(members[i].key))")
                     out.append(UInt8(ascii: ","))
                 }
@@ -109,19 +120,23 @@ struct CanonicalWriter {
         out.append(UInt8(ascii: "}"))
     }
 
+    private struct SortEntry {
+        var prefix: UInt64
+        var index: Int
+    }
+
     /// RFC 8785 §3.2.2.2: escape only `"`, `\` and C0 controls; everything else is literal UTF-8.
     private mutating func writeString(_ s: String) {
         out.append(UInt8(ascii: "\""))
         withUTF8Bytes(s) { bytes in
             var runStart = 0
-            for i in bytes.indices {
-                let b = bytes[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            while true {
+                let i = firstSpecialByte(in: bytes, from: runStart, stopAtNonASCII: false)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                appendEscape(b)
+                guard i < bytes.count else { break }
+                appendEscape(bytes[i])
                 runStart = i + 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -104,6 +104,7 @@ struct JSONParser {
             pos += 1
             return .object(JSONObject(uncheckedMembers: members))
         }
+        members.reserveCapacity(8)  // skips the 1-2-4-8 growth steps for typical objects
         while true {
             skipWhitespace()
             guard pos < input.count, input[pos] == UInt8(ascii: "\"") else {
@@ -153,7 +154,9 @@ struct JSONParser {
         pos += 1  // opening quote
         let start = pos
         // Fast path: no escapes, so the raw (validated) bytes are the value.
-        while pos < input.count {
+        while true {
+            pos = firstSpecialByte(in: input, from: pos, stopAtNonASCII: true)
+            guard pos < input.count else { break }
             let b = input[pos]
             if b == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeBufferPointer(rebasing: input[start..<pos]), as: UTF8.self)
@@ -163,8 +166,6 @@ struct JSONParser {
                 return try parseEscapedString(from: start)
             } else if b < 0x20 {
                 throw error(.syntax, "unescaped control character in string", at: pos)
-            } else if b < 0x80 {
-                pos += 1
             } else {
                 pos += try utf8SequenceLength(at: pos)
             }

@@ -43,9 +43,24 @@ func utf16Compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt
     return a.count - b.count
 }
 
+/// Maps lead bytes 0xEE/0xEF to 0xFE/0xFF (bytes that never occur in UTF-8) and leaves every
+/// other byte alone. The map is injective, so comparing mapped bytes lexicographically gives the
+/// UTF-16 code unit order of valid UTF-8 strings.
 @inline(__always)
-private func utf16OrderKey(_ byte: UInt8) -> UInt16 {
-    byte == 0xEE || byte == 0xEF ? UInt16(byte) + 0x10 : UInt16(byte)
+func utf16OrderKey(_ byte: UInt8) -> UInt8 {
+    byte == 0xEE || byte == 0xEF ? byte | 0x10 : byte
+}
+
+/// The first 8 bytes of `bytes`, mapped by `utf16OrderKey` and packed big-endian (zero-padded).
+/// If `sortPrefix(a) < sortPrefix(b)` then `a` sorts before `b`; equal prefixes need a full
+/// `utf16Compare`.
+@inline(__always)
+func sortPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var key: UInt64 = 0
+    for i in 0..<min(8, bytes.count) {
+        key |= UInt64(utf16OrderKey(bytes[i])) << (56 - 8 * i)
+    }
+    return key
 }
 
 /// `true` if `a` sorts before `b` by UTF-16 code units.
