@@ -29,9 +29,20 @@ public struct LedgerDirectory {
         return try Ledger(store: store)
     }
 
-    /// Opens the ledger; fails closed if there is none.
+    /// Opens the ledger; fails closed if there is none, or if the directory's genesis file is not
+    /// the one the ledger commits to.
     public func open() throws -> Ledger {
-        try Ledger(store: try SQLiteStore.open(path: database))
+        let store = try SQLiteStore.open(path: database)
+        if FileManager.default.fileExists(atPath: genesisFile) {
+            let hash = try Genesis(bytes: try readBytes(genesisFile)).hash
+            guard hash == store.genesis.hash else {
+                throw CairnError(
+                    .storage,
+                    "couldn't open the ledger: \(path) belongs to another genesis (\(genesisFile) hashes to \(hash.hex), the ledger commits to \(store.genesis.hash.hex))"
+                )
+            }
+        }
+        return try Ledger(store: store)
     }
 
     /// This node's validator key.
