@@ -39,13 +39,20 @@ public struct ChainVerifier {
         var prevHash = Hash(Array(repeating: 0, count: 32))!
         var prevTime = genesis.time
         for height in 0...head {
-            guard let block = try store.block(at: height) else {
-                return .failure(VerifyFailure(height: height, reason: "block is missing"))
-            }
-            if let reason = try verifyBlock(
-                block, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
-            {
-                return .failure(VerifyFailure(height: height, reason: reason))
+            let block: StoredBlock
+            do {
+                guard let b = try store.block(at: height) else {
+                    return .failure(VerifyFailure(height: height, reason: "block is missing"))
+                }
+                block = b
+                if let reason = try verifyBlock(
+                    block, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
+                {
+                    return .failure(VerifyFailure(height: height, reason: reason))
+                }
+            } catch {
+                // A row that does not even parse is a failure of the block it belongs to.
+                return .failure(VerifyFailure(height: height, reason: "\(error)"))
             }
             prevHash = block.hash
             prevTime = block.header.time

@@ -84,7 +84,7 @@ public final class Ledger {
     /// Each result is either the outcome or the error for that submission.
     public func submit(_ envelopes: [Envelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
         var results: [Result<SubmitResult, CairnError>] = []
-        var writes: [(id: String, envelope: [UInt8], complete: Bool)] = []
+        var writes: [PendingItem] = []
         var merged: [String: Envelope] = [:]
         for incoming in envelopes {
             let id = incoming.notice.id
@@ -103,7 +103,8 @@ public final class Ledger {
                 if admission.complete { try project(envelope, now: now) }
                 merged[id] = envelope
                 writes.removeAll { $0.id == id }
-                writes.append((id, envelope.leaf, admission.complete))
+                writes.append(
+                    PendingItem(id: id, envelope: envelope.leaf, complete: admission.complete, expiresAt: envelope.notice.expiresAt))
                 results.append(
                     .success(
                         SubmitResult(
@@ -153,10 +154,13 @@ public final class Ledger {
     /// Cuts one block of at most `max` complete notices, in arrival order, at `now` (or the previous
     /// block's time if the clock went back). Returns nil, and writes nothing, when none are complete.
     public func seal(key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> SealResult? {
-        let candidates = try store.completePending(limit: max)
-        guard !candidates.isEmpty else { return nil }
         let prev = head.header
         let time = Swift.max(now, prev.time)
+        // Complete notices in arrival order, then incomplete ones that expired: those leave the
+        // pool as rejected, so a later resubmission gets that outcome.
+        var candidates = try store.completePending(limit: max)
+        candidates += try store.expiredPending(before: time, limit: Swift.max(0, max - candidates.count))
+        guard !candidates.isEmpty else { return nil }
         var next = state
         var log = try CompactRange(size: prev.logSize, peaks: Ledger.peaks(size: prev.logSize, source: store))
         var leaves: [(id: String, kind: String, leaf: [UInt8])] = []

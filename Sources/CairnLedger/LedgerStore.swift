@@ -49,6 +49,22 @@ public struct MerkleNode: Sendable, Equatable {
     }
 }
 
+/// A notice in the pending pool: its canonical envelope bytes, whether its signatures satisfy
+/// its policy, and when it expires.
+public struct PendingItem: Sendable, Equatable {
+    public var id: String
+    public var envelope: [UInt8]
+    public var complete: Bool
+    public var expiresAt: Timestamp
+
+    public init(id: String, envelope: [UInt8], complete: Bool, expiresAt: Timestamp) {
+        self.id = id
+        self.envelope = envelope
+        self.complete = complete
+        self.expiresAt = expiresAt
+    }
+}
+
 /// Everything one block adds to the store, written in one transaction.
 public struct BlockCommit: Sendable {
     public var block: StoredBlock
@@ -103,9 +119,11 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     /// The pending envelope with this id, and whether it is complete.
     func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)?
     /// Inserts or replaces pending envelopes (canonical envelope bytes) in one durable commit.
-    func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws
+    func putPending(_ items: [PendingItem]) throws
     /// Complete pending envelopes in arrival order, at most `limit`.
     func completePending(limit: Int) throws -> [[UInt8]]
+    /// Incomplete pending envelopes that expired before `time`: they can never be committed.
+    func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]]
     func pendingCount() throws -> (pending: Int, complete: Int)
 
     func append(_ commit: BlockCommit) throws

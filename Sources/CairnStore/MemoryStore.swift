@@ -12,7 +12,7 @@ public final class MemoryStore: LedgerStore {
     private var noticeKinds: [String: String] = [:]
     private var nodes: [String: (node: MerkleNode, height: UInt64)] = [:]
     private var balanceRows: [(account: String, height: UInt64, balance: Int64)] = []
-    private var pool: [(id: String, envelope: [UInt8], complete: Bool)] = []
+    private var pool: [PendingItem] = []
     public var failNextAppend = false
 
     public init(genesis: Genesis, genesisBlock: BlockCommit) throws {
@@ -62,7 +62,7 @@ public final class MemoryStore: LedgerStore {
         pool.first { $0.id == id }.map { ($0.envelope, $0.complete) }
     }
 
-    public func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws {
+    public func putPending(_ items: [PendingItem]) throws {
         for item in items {
             if let i = pool.firstIndex(where: { $0.id == item.id }) { pool[i] = item } else { pool.append(item) }
         }
@@ -70,6 +70,10 @@ public final class MemoryStore: LedgerStore {
 
     public func completePending(limit: Int) throws -> [[UInt8]] {
         Array(pool.filter(\.complete).prefix(limit).map(\.envelope))
+    }
+
+    public func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]] {
+        Array(pool.filter { !$0.complete && $0.expiresAt < time }.prefix(limit).map(\.envelope))
     }
 
     public func pendingCount() throws -> (pending: Int, complete: Int) {

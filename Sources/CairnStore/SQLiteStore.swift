@@ -187,17 +187,17 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    public func putPending(_ items: [(id: String, envelope: [UInt8], complete: Bool)]) throws {
+    public func putPending(_ items: [PendingItem]) throws {
         try pool.write { db in
             var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM pending") ?? 0
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO pending (id, seq, envelope, complete) VALUES (?, ?, ?, ?)
+                    INSERT INTO pending (id, seq, envelope, complete, expires_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET envelope = excluded.envelope, complete = excluded.complete
                     """)
             for item in items {
                 seq += 1
-                try insert.execute(arguments: [item.id, seq, Data(item.envelope), item.complete])
+                try insert.execute(arguments: [item.id, seq, Data(item.envelope), item.complete, item.expiresAt.seconds])
             }
         }
     }
@@ -207,6 +207,15 @@ public final class SQLiteStore: LedgerStore {
             try Data.fetchAll(db, sql: "SELECT envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?", arguments: [limit]).map {
                 Array($0)
             }
+        }
+    }
+
+    public func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]] {
+        try pool.read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT envelope FROM pending WHERE complete = 0 AND expires_at < ? ORDER BY seq LIMIT ?",
+                arguments: [time.seconds, limit]
+            ).map { Array($0) }
         }
     }
 

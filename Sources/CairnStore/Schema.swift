@@ -32,8 +32,10 @@ enum Schema {
             PRIMARY KEY (account, height)) WITHOUT ROWID;
         CREATE INDEX balances_by_height ON balances(height);
         CREATE TABLE pending (
-            id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL);
+            id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL);
         CREATE INDEX pending_complete ON pending(complete, seq);
+        CREATE INDEX pending_expiry ON pending(complete, expires_at);
         """
         + committedTables.map { t in
             """

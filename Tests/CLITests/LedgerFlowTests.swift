@@ -91,6 +91,15 @@ import Testing
         let leaf = try cairn("show", "--data", c.data, id, "--json").json["envelope"]!.objectValue!
         #expect(
             leaf["signatures"]?.arrayValue?.compactMap { $0.objectValue?["signer"]?.stringValue } == ["bank-a.example", "bank-c.example"])
+
+        // A notice still waiting for a signature when it expires leaves the pool as rejected.
+        let lonely = try c.submit(try c.sign(try c.transfer("bank-a.example/eur", "bank-c.example/eur", "1.00"), by: "bank-a.example"))
+        let lonelyID = lonely.json["id"]!.stringValue!
+        let later = try cairn("seal", "--data", c.data, "--json", env: ["CAIRN_NOW": "2099-01-01T00:00:00Z"])
+        #expect(later.json["rejected"]?.arrayValue?.first?.objectValue?["code"]?.stringValue == "expired", "\(later)")
+        let gone = try cairn("show", "--data", c.data, lonelyID, "--json").json
+        #expect(gone["status"]?.stringValue == "rejected" && gone["code"]?.stringValue == "expired")
+        #expect(try c.verify().status == 0)
     }
 
     @Test func replaysAreRefusedAndChangeNothing() throws {
