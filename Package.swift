@@ -5,7 +5,8 @@ let package = Package(
     name: "cairn",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cairn", targets: ["cairn"])
+        .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn-bench", targets: ["cairn-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -31,6 +32,12 @@ let package = Package(
                 "CairnStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The benchmark harness; nothing depends on it.
+        .executableTarget(
+            name: "cairn-bench",
+            dependencies: ["CairnStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/cairn-bench"
         ),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),

@@ -86,24 +86,42 @@ public struct ChainVerifier {
             guard h.count > 0 || !h.rejected.isEmpty else { return "block is empty" }
         }
 
-        // Leaves: parse, verify signatures in parallel, then apply in order.
+        // Leaves: parse, hash and verify signatures on all cores, then apply in order. A block that
+        // changes keys is verified in order instead, since its later leaves may use the new keys.
         let bytes = try store.leaves(from: h.firstLeaf, count: h.count)
         guard bytes.count == h.count else { return "header counts \(h.count) leaves, the store has \(bytes.count)" }
+        let snapshot = state
+        let checked = parallelMap(bytes) { b -> Result<(Envelope, Hash, String?), CairnError> in
+            do throws(CairnError) {
+                let e = try Envelope(leaf: b)
+                var failure: String?
+                do throws(CairnError) { try Rules.verifySignatures(e, in: snapshot) } catch { failure = error.description }
+                return .success((e, Merkle.leafHash(b), failure))
+            } catch {
+                return .failure(error)
+            }
+        }
         var envelopes: [Envelope] = []
-        for (i, b) in bytes.enumerated() {
-            do { envelopes.append(try Envelope(leaf: b)) } catch {
+        var leafHashes: [Hash] = []
+        var signatureFailures: [String?] = []
+        for (i, c) in checked.enumerated() {
+            switch c {
+            case .success(let (e, hash, failure)):
+                envelopes.append(e)
+                leafHashes.append(hash)
+                signatureFailures.append(failure)
+            case .failure(let error):
                 return "leaf \(h.firstLeaf + UInt64(i)): \(error.message)"
             }
         }
         let hasKeyChange = envelopes.contains { $0.notice.kind == .memberUpdate }
-        if !hasKeyChange, let failure = ChainVerifier.verifySignaturesInParallel(envelopes, state: state) {
+        if !hasKeyChange, let failure = signatureFailures.first(where: { $0 != nil }) ?? nil {
             return failure
         }
         var nodes: [MerkleNode] = []
         let before = state.balances
-        var index = h.firstLeaf
-        for e in envelopes {
-            let leafIndex = index
+        for (i, e) in envelopes.enumerated() {
+            let leafIndex = h.firstLeaf + UInt64(i)
             let committedEarlier = { (ref: String) -> Bool in
                 guard let r = try? self.store.notice(ref), r.status == .committed, let li = r.leafIndex else { return false }
                 return li < leafIndex
@@ -113,11 +131,10 @@ public struct ChainVerifier {
             {
                 return "leaf \(leafIndex) (notice \(e.notice.id)) does not apply: \(error)"
             }
-            log.append(leafHash: Merkle.leafHash(e.leaf)) { level, idx, hash in
+            log.append(leafHash: leafHashes[i]) { level, idx, hash in
                 nodes.append(MerkleNode(level: level, index: idx, hash: hash))
             }
             report.signatures += UInt64(e.signatures.count)
-            index += 1
         }
         report.leaves += h.count
         report.rejected += UInt64(h.rejected.count)
@@ -167,22 +184,5 @@ public struct ChainVerifier {
             return "the notice index differs from the block's leaves and rejections"
         }
         return nil
-    }
-
-    /// Verifies every signature of the envelopes on all cores. Returns the first failure in order.
-    static func verifySignaturesInParallel(_ envelopes: [Envelope], state: LedgerState) -> String? {
-        let jobs = envelopes.count
-        guard jobs > 0 else { return nil }
-        let chunks = Swift.min(jobs, 64)
-        // Each iteration writes only its own slots, so sharing the buffer is safe.
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: jobs)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            for i in stride(from: c, to: jobs, by: chunks) {
-                do throws(CairnError) { try Rules.verifySignatures(envelopes[i], in: state) } catch { results[i] = error.description }
-            }
-        }
-        return results.first { $0 != nil } ?? nil
     }
 }

@@ -82,39 +82,54 @@ public final class Ledger {
 
     /// Admits several submissions and makes them durable with one commit (group commit).
     /// Each result is either the outcome or the error for that submission.
+    ///
+    /// Three stages: merge each notice with its earlier signatures (sequential, reads the store);
+    /// check fields and verify every signature (parallel, all cores); then project complete notices
+    /// onto the next block's state and write the pool in one commit (sequential).
     public func submit(_ envelopes: [Envelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
-        var results: [Result<SubmitResult, CairnError>] = []
-        var writes: [PendingItem] = []
-        var merged: [String: Envelope] = [:]
-        for incoming in envelopes {
+        var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: envelopes.count)
+        var groups: [(id: String, envelope: Envelope, members: [Int])] = []
+        var groupOf: [String: Int] = [:]
+        for (i, incoming) in envelopes.enumerated() {
             let id = incoming.notice.id
-            if let record = try store.notice(id), record.status == .committed || record.status == .rejected {
-                results.append(.success(SubmitResult(id: id, status: record.status, duplicate: true, record: record)))
+            if let g = groupOf[id] {
+                for s in incoming.signatures { groups[g].envelope.add(s) }
+                groups[g].members.append(i)
                 continue
             }
             var envelope = incoming
-            if let earlier = merged[id] {
-                for s in earlier.signatures { envelope.add(s) }
-            } else if let (bytes, _) = try store.pending(id) {
-                for s in try Envelope(leaf: bytes).signatures { envelope.add(s) }
+            if let record = try store.notice(id) {
+                if record.status == .committed || record.status == .rejected {
+                    results[i] = .success(SubmitResult(id: id, status: record.status, duplicate: true, record: record))
+                    continue
+                }
+                if let (bytes, _) = try store.pending(id) {
+                    for s in try Envelope(leaf: bytes).signatures { envelope.add(s) }
+                }
             }
+            groupOf[id] = groups.count
+            groups.append((id, envelope, [i]))
+        }
+        let state = self.state
+        let admissions = parallelMap(groups.map(\.envelope)) { e -> Result<Admission, CairnError> in
+            do throws(CairnError) { return .success(try Rules.admit(e, in: state, now: now)) } catch { return .failure(error) }
+        }
+        var writes: [PendingItem] = []
+        for (group, admission) in zip(groups, admissions) {
+            let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
-                let admission = try Rules.admit(envelope, in: state, now: now)
-                if admission.complete { try project(envelope, now: now) }
-                merged[id] = envelope
-                writes.removeAll { $0.id == id }
-                writes.append(
-                    PendingItem(id: id, envelope: envelope.leaf, complete: admission.complete, expiresAt: envelope.notice.expiresAt))
-                results.append(
-                    .success(
-                        SubmitResult(
-                            id: id, status: admission.complete ? .complete : .pending, duplicate: false, missing: admission.missing)))
+                let a = try admission.get()
+                if a.complete { try project(group.envelope, now: now) }
+                let e = group.envelope
+                writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
+                outcome = .success(SubmitResult(id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing))
             } catch {
-                results.append(.failure(error))
+                outcome = .failure(error)
             }
+            for i in group.members { results[i] = outcome }
         }
         if !writes.isEmpty { try store.putPending(writes) }
-        return results
+        return results.map { $0! }
     }
 
     /// Applies a complete notice to the projected state, refusing it with the reason it would be
@@ -124,7 +139,7 @@ public final class Ledger {
             var p = state
             var ids = Set<String>()
             do {
-                for bytes in try store.completePending(limit: Int.max) {
+                for (_, bytes) in try store.completePending(limit: Int.max) {
                     guard let e = try? Envelope(leaf: bytes) else { continue }
                     if case .success = Rules.apply(e, to: &p, time: now, signaturesVerified: true, refStatus: isCommitted) {
                         ids.insert(e.notice.id)
@@ -167,11 +182,18 @@ public final class Ledger {
         var nodes: [MerkleNode] = []
         var rejections: [Rejection] = []
         var seen = Set<String>()
-        for bytes in candidates {
+        // Parse on all cores; apply in arrival order. The pool holds canonical envelopes, so its
+        // bytes are the leaves.
+        let parsed = parallelMap(candidates.map(\.envelope)) { bytes -> Result<Envelope, CairnError> in
+            do throws(CairnError) { return .success(try Envelope(leaf: bytes)) } catch { return .failure(error) }
+        }
+        for (candidate, result) in zip(candidates, parsed) {
             let envelope: Envelope
-            do { envelope = try Envelope(leaf: bytes) } catch {
+            switch result {
+            case .success(let e): envelope = e
+            case .failure(let error):
                 // A pool row that no longer parses cannot be committed; it leaves the pool as rejected.
-                rejections.append(Rejection(id: Hash.sha256(bytes).hex, code: error.code.rawValue, message: error.message))
+                rejections.append(Rejection(id: candidate.id, code: error.code.rawValue, message: error.message))
                 continue
             }
             let id = envelope.notice.id
@@ -179,9 +201,8 @@ public final class Ledger {
             let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
             switch Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
             case .success:
-                let leaf = envelope.leaf
-                leaves.append((id, envelope.notice.kind.rawValue, leaf))
-                log.append(leafHash: Merkle.leafHash(leaf)) { level, index, hash in
+                leaves.append((id, envelope.notice.kind.rawValue, candidate.envelope))
+                log.append(leafHash: Merkle.leafHash(candidate.envelope)) { level, index, hash in
                     nodes.append(MerkleNode(level: level, index: index, hash: hash))
                 }
             case .failure(let error):

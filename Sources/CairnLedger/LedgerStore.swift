@@ -121,9 +121,9 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     /// Inserts or replaces pending envelopes (canonical envelope bytes) in one durable commit.
     func putPending(_ items: [PendingItem]) throws
     /// Complete pending envelopes in arrival order, at most `limit`.
-    func completePending(limit: Int) throws -> [[UInt8]]
+    func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])]
     /// Incomplete pending envelopes that expired before `time`: they can never be committed.
-    func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]]
+    func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])]
     func pendingCount() throws -> (pending: Int, complete: Int)
 
     func append(_ commit: BlockCommit) throws

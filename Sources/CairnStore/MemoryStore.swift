@@ -68,12 +68,12 @@ public final class MemoryStore: LedgerStore {
         }
     }
 
-    public func completePending(limit: Int) throws -> [[UInt8]] {
-        Array(pool.filter(\.complete).prefix(limit).map(\.envelope))
+    public func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
+        pool.filter(\.complete).prefix(limit).map { ($0.id, $0.envelope) }
     }
 
-    public func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]] {
-        Array(pool.filter { !$0.complete && $0.expiresAt < time }.prefix(limit).map(\.envelope))
+    public func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])] {
+        pool.filter { !$0.complete && $0.expiresAt < time }.prefix(limit).map { ($0.id, $0.envelope) }
     }
 
     public func pendingCount() throws -> (pending: Int, complete: Int) {

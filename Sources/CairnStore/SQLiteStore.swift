@@ -202,20 +202,20 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    public func completePending(limit: Int) throws -> [[UInt8]] {
+    public func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
         try pool.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?", arguments: [limit]).map {
-                Array($0)
+            try Row.fetchAll(db, sql: "SELECT id, envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?", arguments: [limit]).map {
+                ($0["id"], Array($0["envelope"] as Data))
             }
         }
     }
 
-    public func expiredPending(before time: Timestamp, limit: Int) throws -> [[UInt8]] {
+    public func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])] {
         try pool.read { db in
-            try Data.fetchAll(
-                db, sql: "SELECT envelope FROM pending WHERE complete = 0 AND expires_at < ? ORDER BY seq LIMIT ?",
+            try Row.fetchAll(
+                db, sql: "SELECT id, envelope FROM pending WHERE complete = 0 AND expires_at < ? ORDER BY seq LIMIT ?",
                 arguments: [time.seconds, limit]
-            ).map { Array($0) }
+            ).map { ($0["id"], Array($0["envelope"] as Data)) }
         }
     }
 

@@ -1,0 +1,171 @@
+import CairnCore
+import CairnLedger
+import CairnStore
+import Foundation
+
+/// Grows one real ledger (SQLite, FULL sync) through the plan's sizes with fully signed transfers
+/// (2 signatures each), and at each size measures ingest, proofs, audit, memory and storage.
+struct LedgerBench {
+    let plan: Plan
+    let work: String
+    let baselines: Baselines
+    static let partners = 8
+
+    var limit: Double { baselines.verifyAllCores / 2 }
+
+    func run(report: inout Report) throws {
+        let keys = try (0..<Self.partners).map { try SigningKey(name: "bank-\($0).example", seed: [UInt8](repeating: UInt8($0 + 1), count: 32)) }
+        let issuer = try SigningKey(name: "central.example", seed: [UInt8](repeating: 99, count: 32))
+        let genesisBytes = Self.genesis(keys: keys, issuer: issuer)
+        let genesis = try Genesis(bytes: genesisBytes)
+        let dir = LedgerDirectory(work + "/ledger")
+        let ledger = try dir.initialize(genesisBytes: genesisBytes, key: keys[0])
+        let clock = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        var ids: [String] = []
+        var leafBytes = 0
+        for size in plan.sizes {
+            FileHandle.standardError.write(Data("ledger at \(size) notices\n".utf8))
+            // Submissions arrive as JSON bytes, signed by payer and payee (signing is not timed).
+            let submissions = Self.signedTransfers(from: ids.count, to: size, keys: keys, clock: clock)
+            let start = now()
+            for chunkStart in stride(from: 0, to: submissions.count, by: plan.batch) {
+                let chunk = Array(submissions[chunkStart..<min(chunkStart + plan.batch, submissions.count)])
+                let envelopes = Self.parseAll(chunk)
+                for r in try ledger.submit(envelopes, now: clock) {
+                    guard case .success(let s) = r, s.status == .complete else { fatalError("bench submission refused: \(r)") }
+                }
+                let waiting = try ledger.store.pendingCount().complete
+                if waiting >= plan.block || chunkStart + plan.batch >= submissions.count {
+                    while let sealed = try ledger.seal(key: keys[0], now: clock, max: plan.block) {
+                        ids += sealed.committed
+                        precondition(sealed.rejected.isEmpty, "bench rejections: \(sealed.rejected)")
+                    }
+                }
+            }
+            let ingest = Double(submissions.count) / (now() - start)
+            report.add("ingest at \(size), 2 sig/notice, FULL sync", ingest, "notices/s", baseline: "signature limit", ratio: ingest / limit)
+            leafBytes += submissions.reduce(0) { $0 + $1.count }
+            try proofs(ledger: ledger, genesis: genesis, ids: ids, size: size, report: &report)
+            try audit(dir: dir, size: size, report: &report)
+            let disk = ["", "-wal", "-shm"].compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: dir.database + $0)[.size] as? NSNumber)?.doubleValue
+            }.reduce(0, +)
+            let canonical = try Double(ledger.store.leaves(from: 0, count: 64).reduce(0) { $0 + $1.count }) / 64
+            report.add("storage at \(size)", disk / Double(size), "bytes/notice", baseline: "canonical leaf", ratio: disk / Double(size) / canonical)
+        }
+    }
+
+    func proofs(ledger: Ledger, genesis: Genesis, ids: [String], size: Int, report: inout Report) throws {
+        var rng = SystemRandomNumberGenerator()
+        var inclusion: [Double] = []
+        var offline: [Double] = []
+        var consistency: [Double] = []
+        for _ in 0..<plan.proofSamples {
+            let id = ids.randomElement(using: &rng)!
+            var t = now()
+            let proof = try ledger.inclusionProof(id: id)
+            inclusion.append(now() - t)
+            let text = proof.encoded
+            t = now()
+            let parsed = try TlogProof.parseMany(text)
+            guard case .success = ProofVerifier.verify(parsed, genesis: genesis) else { fatalError("bench proof does not verify") }
+            offline.append(now() - t)
+            let old = UInt64.random(in: 1...UInt64(size), using: &rng)
+            t = now()
+            _ = try ledger.consistencyProof(from: old)
+            consistency.append(now() - t)
+        }
+        for (name, samples) in [("inclusion proof from the store", inclusion), ("offline proof check", offline), ("consistency proof from the store", consistency)] {
+            report.add("\(name) at \(size), p50", percentile(samples, 0.5) * 1e6, "µs")
+            report.add("\(name) at \(size), p99", percentile(samples, 0.99) * 1e6, "µs")
+        }
+    }
+
+    /// `cairn verify` as a subprocess: notices per second against the signature limit, and its peak RSS.
+    func audit(dir: LedgerDirectory, size: Int, report: inout Report) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("cairn").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            FileHandle.standardError.write(Data("  (no cairn binary beside cairn-bench; skipping audit)\n".utf8))
+            return
+        }
+        let start = now()
+        let (status, maxRSS) = try Self.spawn(binary, ["verify", "--data", dir.path])
+        let seconds = now() - start
+        guard status == 0 else { fatalError("cairn verify failed on the bench ledger") }
+        let rate = Double(size) / seconds
+        report.add("audit (cairn verify) at \(size)", rate, "notices/s", baseline: "signature limit", ratio: rate / limit)
+        report.add("cairn verify peak RSS at \(size)", Double(maxRSS) / 1024, "MiB")
+    }
+
+    /// Runs a program and returns its exit status and peak resident set size in KiB.
+    static func spawn(_ path: String, _ args: [String]) throws -> (Int32, Int) {
+        var pid: pid_t = 0
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
+            throw CairnError(.storage, "couldn't start \(path)")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        return ((status >> 8) & 0xff, usage.ru_maxrss)
+    }
+
+    static func parseAll(_ chunk: [[UInt8]]) -> [Envelope] {
+        let out = UnsafeMutableBufferPointer<Envelope?>.allocate(capacity: chunk.count)
+        out.initialize(repeating: nil)
+        defer { out.deallocate() }
+        nonisolated(unsafe) let slots = out
+        parallelFor(chunk.count) { i in slots[i] = try! Envelope(parsing: chunk[i]) }
+        return out.map { $0! }
+    }
+
+    /// Transfers `from..<to`, each from partner i to partner i+1, signed by both, as envelope JSON.
+    static func signedTransfers(from: Int, to: Int, keys: [SigningKey], clock: Timestamp) -> [[UInt8]] {
+        let n = to - from
+        let out = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: n)
+        out.initialize(repeating: [])
+        defer { out.deallocate() }
+        nonisolated(unsafe) let slots = out
+        parallelFor(n) { k in
+            let i = from + k
+            let a = keys[i % keys.count]
+            let b = keys[(i + 1) % keys.count]
+            let body = JSONValue.object(
+                JSONObject([
+                    ("kind", "transfer"), ("submitter", .string(a.name)), ("from", .string("\(a.name)/eur")), ("to", .string("\(b.name)/eur")),
+                    ("amount", "0.01"), ("currency", "EUR"), ("reference", .string("BENCH-\(i)")), ("refs", []),
+                    ("nonce", .string("n\(i)")), ("createdAt", .string(clock.description)),
+                    ("expiresAt", .string(clock.adding(seconds: 86_400).description)),
+                ]))
+            var e = Envelope(notice: try! Notice(body: body))
+            e.sign(with: a)
+            e.sign(with: b)
+            slots[k] = JSON.canonical(e.json)
+        }
+        return Array(out)
+    }
+
+    static func genesis(keys: [SigningKey], issuer: SigningKey) -> [UInt8] {
+        let members = keys.enumerated().map { i, k in
+            """
+            {"name": "\(k.name)", "roles": \(i == 0 ? "[\"partner\", \"validator\"]" : "[\"partner\"]"), "keys": ["\(k.verifierKey)"],
+             "accounts": [{"id": "\(k.name)/eur", "currency": "EUR", "creditLimit": "1000000000.00"}]}
+            """
+        }
+        return Array(
+            """
+            {"cairn": 1, "origin": "bench.cairn.example/ledger", "time": "2026-01-01T00:00:00Z",
+             "currencies": {"EUR": {"minorDigits": 2}},
+             "members": [\(members.joined(separator: ",")),
+               {"name": "central.example", "roles": ["issuer"], "keys": ["\(issuer.verifierKey)"]}],
+             "policies": {"deposit": "role(issuer)", "transfer": "all(payer, payee)", "finality": "thresh(1, role(validator))",
+                          "witness": "thresh(1, role(validator))", "governance": "thresh(2, role(partner))"}}
+            """.utf8)
+    }
+}

@@ -1,0 +1,53 @@
+import CairnCore
+import Foundation
+
+/// `cairn-bench [--quick] [--json OUT]`: Cairn's figures side by side with the physical limits,
+/// measured in one run so the noise of a shared machine cancels out. See BENCHMARKS.md.
+@main
+struct Bench {
+    static func main() throws {
+        var args = CommandLine.arguments.dropFirst()
+        var quick = false
+        var jsonPath: String?
+        while let a = args.popFirst() {
+            switch a {
+            case "--quick": quick = true
+            case "--json": jsonPath = args.popFirst()
+            case "-h", "--help":
+                print("usage: cairn-bench [--quick] [--json OUT]")
+                return
+            default:
+                FileHandle.standardError.write(Data("cairn-bench: unknown argument \(a)\n".utf8))
+                exit(2)
+            }
+        }
+        let plan = quick ? Plan.quick : Plan.full
+        var report = Report(mode: quick ? "quick" : "full")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+
+        let base = try Baselines.measure(plan: plan, work: work, report: &report)
+        try LedgerBench(plan: plan, work: work, baselines: base).run(report: &report)
+
+        print(report.table())
+        if let jsonPath {
+            try Data(report.json().utf8).write(to: URL(fileURLWithPath: jsonPath))
+            print("wrote \(jsonPath)")
+        }
+    }
+}
+
+/// How much to measure. `quick` keeps CI under two minutes on a debug build; `full` is the record.
+struct Plan {
+    var seconds: Double
+    /// Log sizes at which proofs, audit and memory are measured; the ledger grows through them.
+    var sizes: [Int]
+    /// Notices per submission batch and per block.
+    var batch: Int
+    var block: Int
+    var proofSamples: Int
+
+    static let quick = Plan(seconds: 0.3, sizes: [1_000, 3_000], batch: 500, block: 1_000, proofSamples: 200)
+    static let full = Plan(seconds: 2, sizes: [10_000, 100_000, 1_000_000], batch: 2_000, block: 10_000, proofSamples: 2_000)
+}
