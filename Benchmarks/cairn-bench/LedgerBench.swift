@@ -14,7 +14,9 @@ struct LedgerBench {
     var limit: Double { baselines.verifyAllCores / 2 }
 
     func run(report: inout Report) throws {
-        let keys = try (0..<Self.partners).map { try SigningKey(name: "bank-\($0).example", seed: [UInt8](repeating: UInt8($0 + 1), count: 32)) }
+        let keys = try (0..<Self.partners).map {
+            try SigningKey(name: "bank-\($0).example", seed: [UInt8](repeating: UInt8($0 + 1), count: 32))
+        }
         let issuer = try SigningKey(name: "central.example", seed: [UInt8](repeating: 99, count: 32))
         let genesisBytes = Self.genesis(keys: keys, issuer: issuer)
         let genesis = try Genesis(bytes: genesisBytes)
@@ -28,22 +30,37 @@ struct LedgerBench {
             // Submissions arrive as JSON bytes, signed by payer and payee (signing is not timed).
             let submissions = Self.signedTransfers(from: ids.count, to: size, keys: keys, clock: clock)
             let start = now()
+            var phases = (parse: 0.0, submit: 0.0, seal: 0.0)
+            var waiting = 0
             for chunkStart in stride(from: 0, to: submissions.count, by: plan.batch) {
                 let chunk = Array(submissions[chunkStart..<min(chunkStart + plan.batch, submissions.count)])
+                var t = now()
                 let envelopes = Self.parseAll(chunk)
+                phases.parse += now() - t
+                t = now()
                 for r in try ledger.submit(envelopes, now: clock) {
                     guard case .success(let s) = r, s.status == .complete else { fatalError("bench submission refused: \(r)") }
                 }
-                let waiting = try ledger.store.pendingCount().complete
+                phases.submit += now() - t
+                waiting += chunk.count
                 if waiting >= plan.block || chunkStart + plan.batch >= submissions.count {
+                    t = now()
                     while let sealed = try ledger.seal(key: keys[0], now: clock, max: plan.block) {
                         ids += sealed.committed
                         precondition(sealed.rejected.isEmpty, "bench rejections: \(sealed.rejected)")
                     }
+                    phases.seal += now() - t
+                    waiting = 0
                 }
             }
-            let ingest = Double(submissions.count) / (now() - start)
-            report.add("ingest at \(size), 2 sig/notice, FULL sync", ingest, "notices/s", baseline: "signature limit", ratio: ingest / limit)
+            let elapsed = now() - start
+            let ingest = Double(submissions.count) / elapsed
+            report.add(
+                "ingest at \(size), 2 sig/notice, FULL sync", ingest, "notices/s", baseline: "signature limit", ratio: ingest / limit)
+            let perNotice = 1e6 / Double(submissions.count)
+            report.add("  of which parsing (all cores)", phases.parse * perNotice, "µs/notice")
+            report.add("  of which admission (signatures on all cores) and pool commit", phases.submit * perNotice, "µs/notice")
+            report.add("  of which sealing (apply, leaves, block commit)", phases.seal * perNotice, "µs/notice")
             leafBytes += submissions.reduce(0) { $0 + $1.count }
             try proofs(ledger: ledger, genesis: genesis, ids: ids, size: size, report: &report)
             try audit(dir: dir, size: size, report: &report)
@@ -51,7 +68,9 @@ struct LedgerBench {
                 (try? FileManager.default.attributesOfItem(atPath: dir.database + $0)[.size] as? NSNumber)?.doubleValue
             }.reduce(0, +)
             let canonical = try Double(ledger.store.leaves(from: 0, count: 64).reduce(0) { $0 + $1.count }) / 64
-            report.add("storage at \(size)", disk / Double(size), "bytes/notice", baseline: "canonical leaf", ratio: disk / Double(size) / canonical)
+            report.add(
+                "storage at \(size)", disk / Double(size), "bytes/notice", baseline: "canonical leaf",
+                ratio: disk / Double(size) / canonical)
         }
     }
 
@@ -75,7 +94,10 @@ struct LedgerBench {
             _ = try ledger.consistencyProof(from: old)
             consistency.append(now() - t)
         }
-        for (name, samples) in [("inclusion proof from the store", inclusion), ("offline proof check", offline), ("consistency proof from the store", consistency)] {
+        for (name, samples) in [
+            ("inclusion proof from the store", inclusion), ("offline proof check", offline),
+            ("consistency proof from the store", consistency),
+        ] {
             report.add("\(name) at \(size), p50", percentile(samples, 0.5) * 1e6, "µs")
             report.add("\(name) at \(size), p99", percentile(samples, 0.99) * 1e6, "µs")
         }
@@ -98,7 +120,10 @@ struct LedgerBench {
         report.add("cairn verify peak RSS at \(size)", Double(maxRSS) / 1024, "MiB")
     }
 
-    /// Runs a program and returns its exit status and peak resident set size in KiB.
+    /// Runs a program and returns its exit status and peak resident set size in KiB. The peak is
+    /// read from the child's /proc/PID/status (VmHWM, which belongs to its own address space),
+    /// not from wait4's ru_maxrss: a child spawned with CLONE_VM inherits the parent's high-water
+    /// mark there.
     static func spawn(_ path: String, _ args: [String]) throws -> (Int32, Int) {
         var pid: pid_t = 0
         let argv = ([path] + args).map { strdup($0) } + [nil]
@@ -110,16 +135,28 @@ struct LedgerBench {
         guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
             throw CairnError(.storage, "couldn't start \(path)")
         }
+        var peak = 0
         var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
-        return ((status >> 8) & 0xff, usage.ru_maxrss)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kb = Int(line.split(separator: " ").dropFirst().first ?? "")
+            {
+                peak = max(peak, kb)
+            }
+            usleep(5_000)
+        }
+        return ((status >> 8) & 0xff, peak)
     }
 
     static func parseAll(_ chunk: [[UInt8]]) -> [Envelope] {
         let out = UnsafeMutableBufferPointer<Envelope?>.allocate(capacity: chunk.count)
         out.initialize(repeating: nil)
-        defer { out.deallocate() }
+        defer {
+            // deallocate() alone would leak every element: release them first.
+            out.deinitialize()
+            out.deallocate()
+        }
         nonisolated(unsafe) let slots = out
         parallelFor(chunk.count) { i in slots[i] = try! Envelope(parsing: chunk[i]) }
         return out.map { $0! }
@@ -130,7 +167,11 @@ struct LedgerBench {
         let n = to - from
         let out = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: n)
         out.initialize(repeating: [])
-        defer { out.deallocate() }
+        defer {
+            // deallocate() alone would leak every element: release them first.
+            out.deinitialize()
+            out.deallocate()
+        }
         nonisolated(unsafe) let slots = out
         parallelFor(n) { k in
             let i = from + k
@@ -138,7 +179,8 @@ struct LedgerBench {
             let b = keys[(i + 1) % keys.count]
             let body = JSONValue.object(
                 JSONObject([
-                    ("kind", "transfer"), ("submitter", .string(a.name)), ("from", .string("\(a.name)/eur")), ("to", .string("\(b.name)/eur")),
+                    ("kind", "transfer"), ("submitter", .string(a.name)), ("from", .string("\(a.name)/eur")),
+                    ("to", .string("\(b.name)/eur")),
                     ("amount", "0.01"), ("currency", "EUR"), ("reference", .string("BENCH-\(i)")), ("refs", []),
                     ("nonce", .string("n\(i)")), ("createdAt", .string(clock.description)),
                     ("expiresAt", .string(clock.adding(seconds: 86_400).description)),

@@ -9,23 +9,27 @@ struct Bench {
         var args = CommandLine.arguments.dropFirst()
         var quick = false
         var jsonPath: String?
+        var sizes: [Int]?
         while let a = args.popFirst() {
             switch a {
             case "--quick": quick = true
             case "--json": jsonPath = args.popFirst()
+            case "--sizes": sizes = args.popFirst()?.split(separator: ",").compactMap { Int($0) }
             case "-h", "--help":
-                print("usage: cairn-bench [--quick] [--json OUT]")
+                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--json OUT]")
                 return
             default:
                 FileHandle.standardError.write(Data("cairn-bench: unknown argument \(a)\n".utf8))
                 exit(2)
             }
         }
-        let plan = quick ? Plan.quick : Plan.full
+        var plan = quick ? Plan.quick : Plan.full
+        if let sizes, !sizes.isEmpty { plan.sizes = sizes }
         var report = Report(mode: quick ? "quick" : "full")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString.prefix(8))").path
+        let keep = ProcessInfo.processInfo.environment["CAIRN_BENCH_KEEP"]
+        let work = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: work) } }
 
         let base = try Baselines.measure(plan: plan, work: work, report: &report)
         try LedgerBench(plan: plan, work: work, baselines: base).run(report: &report)

@@ -16,7 +16,8 @@ struct Report {
 
     mutating func add(_ name: String, _ value: Double, _ unit: String, baseline: String? = nil, ratio: Double? = nil) {
         figures.append(Figure(name: name, value: value, unit: unit, baseline: baseline, ratio: ratio))
-        FileHandle.standardError.write(Data("  \(name): \(format(value)) \(unit)\(ratio.map { String(format: " (ratio %.2f)", $0) } ?? "")\n".utf8))
+        FileHandle.standardError.write(
+            Data("  \(name): \(format(value)) \(unit)\(ratio.map { String(format: " (ratio %.2f)", $0) } ?? "")\n".utf8))
     }
 
     func format(_ v: Double) -> String {
@@ -26,14 +27,17 @@ struct Report {
     func table() -> String {
         var out = "| figure | value | unit | baseline | ratio |\n|---|---:|---|---|---:|\n"
         for f in figures {
-            out += "| \(f.name) | \(format(f.value)) | \(f.unit) | \(f.baseline ?? "") | \(f.ratio.map { String(format: "%.2f", $0) } ?? "") |\n"
+            out +=
+                "| \(f.name) | \(format(f.value)) | \(f.unit) | \(f.baseline ?? "") | \(f.ratio.map { String(format: "%.2f", $0) } ?? "") |\n"
         }
         return out
     }
 
     func json() -> String {
         let figs: [JSONValue] = figures.map { f in
-            var o = JSONObject([("name", .string(f.name)), ("value", .number((f.value * 1000).rounded() / 1000)), ("unit", .string(f.unit))])
+            var o = JSONObject([
+                ("name", .string(f.name)), ("value", .number((f.value * 1000).rounded() / 1000)), ("unit", .string(f.unit)),
+            ])
             if let b = f.baseline { o["baseline"] = .string(b) }
             if let r = f.ratio { o["ratio"] = .number((r * 1000).rounded() / 1000) }
             return .object(o)
@@ -60,7 +64,8 @@ struct Report {
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return "unknown" }
         p.waitUntilExit()
-        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return s.isEmpty ? "unknown" : s
     }
 }

@@ -38,15 +38,19 @@ public struct ChainVerifier {
         var report = VerifyReport()
         var prevHash = Hash(Array(repeating: 0, count: 32))!
         var prevTime = genesis.time
+        // Pipeline: while block h is applied in order, the next block is read, parsed and its
+        // signatures checked on the other cores, against the keys before block h. If block h
+        // changes keys, that work is stale and is redone.
+        var next = prefetch(0, state: state)
         for height in 0...head {
+            var prepared = next.wait()
+            if prepared.keysVersion != state.keysVersion { prepared = prepare(height, state: state) }
+            if height < head { next = prefetch(height + 1, state: state) }
             let block: StoredBlock
             do {
-                guard let b = try store.block(at: height) else {
-                    return .failure(VerifyFailure(height: height, reason: "block is missing"))
-                }
-                block = b
+                block = try prepared.block.get()
                 if let reason = try verifyBlock(
-                    block, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
+                    prepared, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
                 {
                     return .failure(VerifyFailure(height: height, reason: reason))
                 }
@@ -66,11 +70,88 @@ public struct ChainVerifier {
         return .success(report)
     }
 
+    /// A block read from the store, its leaves parsed and hashed, and their signatures checked
+    /// against the keys of `keysVersion`.
+    struct Prepared: Sendable {
+        var block: Result<StoredBlock, CairnError>
+        var leaves: Result<[(envelope: Envelope, hash: Hash, signatureFailure: String?)], CairnError>
+        var keysVersion: Int
+    }
+
+    final class Pending: @unchecked Sendable {
+        private var value: Prepared?
+        private let done = DispatchSemaphore(value: 0)
+
+        func fulfil(_ v: Prepared) {
+            value = v
+            done.signal()
+        }
+
+        func wait() -> Prepared {
+            done.wait()
+            return value!
+        }
+    }
+
+    func prefetch(_ height: UInt64, state: LedgerState) -> Pending {
+        let pending = Pending()
+        nonisolated(unsafe) let verifier = self
+        DispatchQueue.global().async { pending.fulfil(verifier.prepare(height, state: state)) }
+        return pending
+    }
+
+    func prepare(_ height: UInt64, state: LedgerState) -> Prepared {
+        let version = state.keysVersion
+        let block: StoredBlock
+        do {
+            guard let b = try store.block(at: height) else {
+                return Prepared(block: .failure(CairnError(.notFound, "block is missing")), leaves: .success([]), keysVersion: version)
+            }
+            block = b
+        } catch {
+            let e = (error as? CairnError) ?? CairnError(.storage, "\(error)")
+            return Prepared(block: .failure(e), leaves: .success([]), keysVersion: version)
+        }
+        let h = block.header
+        let bytes: [[UInt8]]
+        do { bytes = try store.leaves(from: h.firstLeaf, count: h.count) } catch {
+            return Prepared(block: .success(block), leaves: .failure(CairnError(.storage, "\(error)")), keysVersion: version)
+        }
+        let checked = parallelMap(bytes) { b -> Result<(envelope: Envelope, hash: Hash, signatureFailure: String?), CairnError> in
+            do throws(CairnError) {
+                let e = try Envelope(leaf: b)
+                var failure: String?
+                do throws(CairnError) { try Rules.verifySignatures(e, in: state) } catch { failure = error.description }
+                return .success((e, Merkle.leafHash(b), failure))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var leaves: [(envelope: Envelope, hash: Hash, signatureFailure: String?)] = []
+        for (i, c) in checked.enumerated() {
+            switch c {
+            case .success(let leaf): leaves.append(leaf)
+            case .failure(let error):
+                return Prepared(
+                    block: .success(block), leaves: .failure(CairnError(error.code, "leaf \(h.firstLeaf + UInt64(i)): \(error.message)")),
+                    keysVersion: version)
+            }
+        }
+        if UInt64(bytes.count) != h.count {
+            return Prepared(
+                block: .success(block),
+                leaves: .failure(CairnError(.invalidBlock, "header counts \(h.count) leaves, the store has \(bytes.count)")),
+                keysVersion: version)
+        }
+        return Prepared(block: .success(block), leaves: .success(leaves), keysVersion: version)
+    }
+
     /// Returns the reason the block fails, or nil.
     private func verifyBlock(
-        _ block: StoredBlock, height: UInt64, prevHash: Hash, prevTime: Timestamp, state: inout LedgerState,
+        _ prepared: Prepared, height: UInt64, prevHash: Hash, prevTime: Timestamp, state: inout LedgerState,
         log: inout CompactRange, report: inout VerifyReport
     ) throws -> String? {
+        let block = try prepared.block.get()
         let h = block.header
         let genesis = store.genesis
         guard h.height == height else { return "header says height \(h.height)" }
@@ -86,36 +167,17 @@ public struct ChainVerifier {
             guard h.count > 0 || !h.rejected.isEmpty else { return "block is empty" }
         }
 
-        // Leaves: parse, hash and verify signatures on all cores, then apply in order. A block that
-        // changes keys is verified in order instead, since its later leaves may use the new keys.
-        let bytes = try store.leaves(from: h.firstLeaf, count: h.count)
-        guard bytes.count == h.count else { return "header counts \(h.count) leaves, the store has \(bytes.count)" }
-        let snapshot = state
-        let checked = parallelMap(bytes) { b -> Result<(Envelope, Hash, String?), CairnError> in
-            do throws(CairnError) {
-                let e = try Envelope(leaf: b)
-                var failure: String?
-                do throws(CairnError) { try Rules.verifySignatures(e, in: snapshot) } catch { failure = error.description }
-                return .success((e, Merkle.leafHash(b), failure))
-            } catch {
-                return .failure(error)
-            }
+        // Leaves were parsed, hashed and signature-checked on all cores by `prepare`; apply in order.
+        // A block that changes keys is checked in order instead, since its later leaves may use the new keys.
+        let leaves: [(envelope: Envelope, hash: Hash, signatureFailure: String?)]
+        switch prepared.leaves {
+        case .success(let l): leaves = l
+        case .failure(let error): return error.message
         }
-        var envelopes: [Envelope] = []
-        var leafHashes: [Hash] = []
-        var signatureFailures: [String?] = []
-        for (i, c) in checked.enumerated() {
-            switch c {
-            case .success(let (e, hash, failure)):
-                envelopes.append(e)
-                leafHashes.append(hash)
-                signatureFailures.append(failure)
-            case .failure(let error):
-                return "leaf \(h.firstLeaf + UInt64(i)): \(error.message)"
-            }
-        }
+        let envelopes = leaves.map(\.envelope)
+        let leafHashes = leaves.map(\.hash)
         let hasKeyChange = envelopes.contains { $0.notice.kind == .memberUpdate }
-        if !hasKeyChange, let failure = signatureFailures.first(where: { $0 != nil }) ?? nil {
+        if !hasKeyChange, let failure = leaves.first(where: { $0.signatureFailure != nil })?.signatureFailure {
             return failure
         }
         var nodes: [MerkleNode] = []

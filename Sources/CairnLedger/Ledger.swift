@@ -90,6 +90,7 @@ public final class Ledger {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: envelopes.count)
         var groups: [(id: String, envelope: Envelope, members: [Int])] = []
         var groupOf: [String: Int] = [:]
+        let known = try store.notices(envelopes.map(\.notice.id))
         for (i, incoming) in envelopes.enumerated() {
             let id = incoming.notice.id
             if let g = groupOf[id] {
@@ -98,7 +99,7 @@ public final class Ledger {
                 continue
             }
             var envelope = incoming
-            if let record = try store.notice(id) {
+            if let record = known[id] {
                 if record.status == .committed || record.status == .rejected {
                     results[i] = .success(SubmitResult(id: id, status: record.status, duplicate: true, record: record))
                     continue
@@ -122,7 +123,8 @@ public final class Ledger {
                 if a.complete { try project(group.envelope, now: now) }
                 let e = group.envelope
                 writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
-                outcome = .success(SubmitResult(id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing))
+                outcome = .success(
+                    SubmitResult(id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing))
             } catch {
                 outcome = .failure(error)
             }
@@ -152,8 +154,8 @@ public final class Ledger {
             projectedIDs = ids
         }
         guard !projectedIDs.contains(envelope.notice.id) else { return }
-        let refs = projectedIDs
-        let known = { (ref: String) in refs.contains(ref) || self.isCommitted(ref) }
+        // Read the set through self: a captured copy would make the insert below copy it whole.
+        let known = { (ref: String) in self.projectedIDs.contains(ref) || self.isCommitted(ref) }
         if case .failure(let error) = Rules.apply(envelope, to: &projected!, time: now, signaturesVerified: true, refStatus: known) {
             throw error
         }

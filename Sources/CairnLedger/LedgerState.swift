@@ -10,6 +10,8 @@ public struct LedgerState: Sendable {
     public private(set) var balances: [Int64]
     /// Each member's active keys, by name.
     public private(set) var keys: [String: [VerifierKey]]
+    /// Counts key changes, so work checked against one set of keys can tell it is stale.
+    public private(set) var keysVersion = 0
     private var tree: StateTree
 
     public init(genesis: Genesis) {
@@ -46,7 +48,10 @@ public struct LedgerState: Sendable {
         }
     }
 
-    mutating func setKeys(_ member: String, _ list: [VerifierKey]) { keys[member] = list }
+    mutating func setKeys(_ member: String, _ list: [VerifierKey]) {
+        keys[member] = list
+        keysVersion += 1
+    }
 
     /// The active key of `member` with `keyID`, if any.
     public func key(_ member: String, _ keyID: UInt32) -> VerifierKey? {

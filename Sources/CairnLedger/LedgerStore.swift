@@ -110,7 +110,13 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
 
     /// A committed or rejected notice from the index, else a pending one, else nil.
     func notice(_ id: String) throws -> NoticeRecord?
+    /// `notice(_:)` for many ids at once, in one read; ids not found are absent.
+    func notices(_ ids: [String]) throws -> [String: NoticeRecord]
     func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]]
+    /// RFC 9162 proofs from the stored subtree hashes, O(log n) reads. `MerkleNodeSource` gives
+    /// default implementations; a store may read all of a proof's nodes in one transaction.
+    func inclusionProof(index: UInt64, size: UInt64) throws -> [Hash]
+    func consistencyProof(old: UInt64, new: UInt64) throws -> [Hash]
     /// Every account's balance after block `height`.
     func balances(at height: UInt64) throws -> [(account: String, balance: Int64)]
     /// Leaf indices of committed `member.update` notices below `size`, in order.

@@ -7,7 +7,11 @@ func parallelMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) 
     let n = items.count
     let out = UnsafeMutableBufferPointer<R?>.allocate(capacity: n)
     out.initialize(repeating: nil)
-    defer { out.deallocate() }
+    defer {
+        // deallocate() alone would leak every element: release them first.
+        out.deinitialize()
+        out.deallocate()
+    }
     // Each chunk writes only its own slots, so sharing the buffer is safe.
     nonisolated(unsafe) let slots = out
     let chunks = Swift.min(n, 64)

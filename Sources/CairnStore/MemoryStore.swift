@@ -35,6 +35,12 @@ public final class MemoryStore: LedgerStore {
         return pool.first { $0.id == id }.map { NoticeRecord(id: id, status: $0.complete ? .complete : .pending) }
     }
 
+    public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
+        var out: [String: NoticeRecord] = [:]
+        for id in ids { out[id] = try notice(id) }
+        return out
+    }
+
     public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {
         let end = min(Int(index + count), leafBytes.count)
         return Int(index) < end ? Array(leafBytes[Int(index)..<end]) : []

@@ -124,15 +124,25 @@ public final class SQLiteStore: LedgerStore {
     }
 
     public func notice(_ id: String) throws -> NoticeRecord? {
+        try pool.read { db in try SQLiteStore.record(db, id) }
+    }
+
+    public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM notices WHERE id = ?", arguments: [id]) {
-                return SQLiteStore.record(row)
-            }
-            if let complete = try Bool.fetchOne(db, sql: "SELECT complete FROM pending WHERE id = ?", arguments: [id]) {
-                return NoticeRecord(id: id, status: complete ? .complete : .pending)
-            }
-            return nil
+            var out: [String: NoticeRecord] = [:]
+            for id in ids { out[id] = try SQLiteStore.record(db, id) }
+            return out
         }
+    }
+
+    private static func record(_ db: Database, _ id: String) throws -> NoticeRecord? {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM notices WHERE id = ?"), arguments: [id]) {
+            return SQLiteStore.record(row)
+        }
+        if let complete = try Bool.fetchOne(db.cachedStatement(sql: "SELECT complete FROM pending WHERE id = ?"), arguments: [id]) {
+            return NoticeRecord(id: id, status: complete ? .complete : .pending)
+        }
+        return nil
     }
 
     public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {
@@ -145,14 +155,30 @@ public final class SQLiteStore: LedgerStore {
     }
 
     public func node(level: Int, index: UInt64) throws -> Hash {
-        let data = try pool.read { db in
-            try Data.fetchOne(
+        try pool.read { db in try Nodes(db: db).node(level: level, index: index) }
+    }
+
+    /// One proof reads all its nodes in one read transaction.
+    public func inclusionProof(index: UInt64, size: UInt64) throws -> [Hash] {
+        try pool.read { db in try Nodes(db: db).inclusionProof(index: index, size: size) }
+    }
+
+    public func consistencyProof(old: UInt64, new: UInt64) throws -> [Hash] {
+        try pool.read { db in try Nodes(db: db).consistencyProof(old: old, new: new) }
+    }
+
+    /// The `nodes` table seen through one connection.
+    struct Nodes: MerkleNodeSource {
+        let db: Database
+
+        func node(level: Int, index: UInt64) throws -> Hash {
+            let data = try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT hash FROM nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
+            guard let data, let h = Hash(Array(data)) else {
+                throw CairnError(.storage, "subtree hash at level \(level), index \(index) is missing")
+            }
+            return h
         }
-        guard let data, let h = Hash(Array(data)) else {
-            throw CairnError(.storage, "subtree hash at level \(level), index \(index) is missing")
-        }
-        return h
     }
 
     public func balances(at height: UInt64) throws -> [(account: String, balance: Int64)] {
