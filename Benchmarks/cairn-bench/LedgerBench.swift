@@ -127,7 +127,7 @@ struct LedgerBench {
     static func spawn(_ path: String, _ args: [String]) throws -> (Int32, Int) {
         var pid: pid_t = 0
         let argv = ([path] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for a in argv { free(a) } }
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
