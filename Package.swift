@@ -19,6 +19,10 @@ let package = Package(
             name: "CairnCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Pure: the contract language (lexer, parser, checker, metered interpreter, auditor's report).
+        .target(name: "CairnScript", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Runs conformance rows on stdin for other implementations: see docs/contracts.md.
+        .executableTarget(name: "cairn-script-conformance", dependencies: ["CairnScript"]),
         // Pure: the state machine that applies blocks.
         .target(name: "CairnLedger", dependencies: ["CairnCore"]),
         // Durable storage: SQLite through GRDB, and an in-memory twin.
@@ -30,6 +34,7 @@ let package = Package(
             name: "cairn",
             dependencies: [
                 "CairnStore",
+                "CairnScript",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +45,7 @@ let package = Package(
             path: "Benchmarks/cairn-bench"
         ),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnScriptTests", dependencies: ["CairnScript"]),
         .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         .testTarget(name: "CLITests", dependencies: ["CairnCore"]),
