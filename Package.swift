@@ -23,6 +23,10 @@ let package = Package(
         .target(name: "CairnScript", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Runs conformance rows on stdin for other implementations: see docs/contracts.md.
         .executableTarget(name: "cairn-script-conformance", dependencies: ["CairnScript"]),
+        // libxml2 (a system library; libxml2-dev): XSD validation and XML parsing for ISO 20022.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // Export formats: JSON Lines, CSV, ISO 20022 camt.053 and camt.054; pacs.008 import.
+        .target(name: "CairnExport", dependencies: ["CLibXML2"], resources: [.copy("Schemas")]),
         // Pure: the state machine that applies blocks.
         .target(name: "CairnLedger", dependencies: ["CairnCore"]),
         // Durable storage: SQLite through GRDB, and an in-memory twin.
@@ -35,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CairnStore",
                 "CairnScript",
+                "CairnExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnScriptTests", dependencies: ["CairnScript"]),
+        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport"], resources: [.copy("Resources")]),
         .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         .testTarget(name: "CLITests", dependencies: ["CairnCore"]),

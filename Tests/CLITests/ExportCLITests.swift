@@ -1,0 +1,67 @@
+import CairnCore
+import Foundation
+import Testing
+
+/// Exports as a compliance team uses them: every statement adds up and matches `cairn balance`.
+@Suite(.serialized) struct ExportCLITests {
+    /// Signed minor units of each `<Amt>` followed by its `<CdtDbtInd>`, in document order.
+    static func amounts(_ xml: String) -> [Int64] {
+        var out: [Int64] = []
+        for part in xml.components(separatedBy: "<Amt Ccy=").dropFirst() {
+            let value = part.split(separator: ">", maxSplits: 1)[1].prefix { $0 != "<" }
+            let minor = Int64(value.replacingOccurrences(of: ".", with: ""))!
+            let debit = part.components(separatedBy: "<CdtDbtInd>")[1].hasPrefix("DBIT")
+            out.append(debit ? -minor : minor)
+        }
+        return out
+    }
+
+    @Test func statementsAddUpAndMatchTheLedger() throws {
+        let c = try IntegrityTests.chain()
+        // bank-b goes below zero on its credit line, so a statement has a DBIT balance.
+        _ = try c.submit(
+            try c.sign(try c.transfer("bank-b.example/eur", "bank-a.example/eur", "70.00"), by: "bank-a.example", "bank-b.example"))
+        _ = try c.seal()
+        for account in ["bank-a.example/eur", "bank-b.example/eur", "bank-c.example/eur"] {
+            for (from, to) in [(1, 4), (2, 3), (3, 4)] {
+                let out = c.dir.appendingPathComponent("s.xml").path
+                let r = try cairn(
+                    "export", "--data", c.data, "--format", "camt.053", "--account", account, "--from-height", String(from), "--to-height",
+                    String(to), "--out", out)
+                #expect(r.status == 0, "\(r)")
+                let xml = try String(contentsOfFile: out, encoding: .utf8)
+                let stmt = xml.components(separatedBy: "<Stmt>")[1]
+                let balances = Self.amounts(stmt.components(separatedBy: "<TxsSummry>")[0])
+                // The entry-level amount is the first in each <Ntry>; its transaction details repeat it.
+                let entries = stmt.components(separatedBy: "<Ntry>").dropFirst().map { Self.amounts($0)[0] }
+                #expect(balances.count == 2)
+                #expect(balances[0] + entries.reduce(0, +) == balances[1], "\(account) \(from)...\(to)")
+                let closing = try cairn("balance", "--data", c.data, account, "--height", String(to), "--json").json["balance"]!
+                    .stringValue!
+                #expect(Int64(closing.replacingOccurrences(of: ".", with: "")) == balances[1], "\(account) at \(to)")
+            }
+        }
+        #expect(
+            try String(contentsOfFile: c.dir.appendingPathComponent("s.xml").path, encoding: .utf8).contains("<CdtDbtInd>DBIT</CdtDbtInd>"))
+    }
+
+    @Test func jsonLinesAndCSVCoverEveryCommittedNotice() throws {
+        let c = try IntegrityTests.chain()
+        let jsonl = c.dir.appendingPathComponent("x.jsonl").path
+        #expect(try cairn("export", "--data", c.data, "--format", "jsonl", "--out", jsonl).status == 0)
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 5)
+        for (i, line) in lines.enumerated() {
+            let o = try JSON.parse(Array(line.utf8)).objectValue!
+            #expect(o["leafIndex"]?.int64Value == Int64(i) && o["status"]?.stringValue == "committed")
+            #expect(JSON.canonical(.object(o)) == Array(line.utf8), "each line is canonical JSON")
+        }
+        let csv = c.dir.appendingPathComponent("x.csv").path
+        #expect(try cairn("export", "--data", c.data, "--format", "csv", "--account", "bank-c.example/eur", "--out", csv).status == 0)
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(rows[0].hasPrefix("id,height,leaf_index,time,kind"))
+        #expect(rows.count == 3, "bank-c receives once and pays once: \(rows)")
+        let bad = try cairn("export", "--data", c.data, "--format", "csv", "--account", "nobody/eur", "--out", csv)
+        #expect(bad.status == 1 && bad.err.hasPrefix("cairn: unknown_account: "))
+    }
+}
