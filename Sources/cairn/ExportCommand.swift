@@ -55,13 +55,13 @@ struct Export: ParsableCommand {
             let records = LedgerRecords(ledger: ledger, from: from, to: to, account: account)
             switch format {
             case .jsonl:
-                try records.forEach { r in
+                try records.visit { r in
                     sink(JSONLinesWriter.line(r))
                     count += 1
                 }
             case .csv:
                 sink(CSVWriter.header)
-                try records.forEach { r in
+                try records.visit { r in
                     sink(CSVWriter.row(r))
                     count += 1
                 }
@@ -104,7 +104,7 @@ struct Export: ParsableCommand {
         let opening = Dictionary(uniqueKeysWithValues: try ledger.store.balances(at: from - 1).map { ($0.account, $0.balance) })
         let closing = Dictionary(uniqueKeysWithValues: try ledger.store.balances(at: to).map { ($0.account, $0.balance) })
         var entries: [String: [ExportRecord]] = [:]
-        try records.forEach { r in
+        try records.visit { r in
             let touched = [r.from, r.to].compactMap { $0 }
             for (i, id) in touched.enumerated() where !touched[..<i].contains(id) && accounts.contains(where: { $0.id == id }) {
                 entries[id, default: []].append(r)
@@ -129,7 +129,7 @@ struct LedgerRecords {
     let to: UInt64
     let account: String?
 
-    func forEach(_ body: (ExportRecord) throws -> Void) throws {
+    func visit(_ body: (ExportRecord) throws -> Void) throws {
         let g = ledger.genesis
         for height in from...to {
             guard let block = try ledger.store.block(at: height) else { continue }
