@@ -28,7 +28,7 @@ let package = Package(
         // Export formats: JSON Lines, CSV, ISO 20022 camt.053 and camt.054; pacs.008 import.
         .target(name: "CairnExport", dependencies: ["CLibXML2"], resources: [.copy("Schemas")]),
         // Pure: the state machine that applies blocks.
-        .target(name: "CairnLedger", dependencies: ["CairnCore"]),
+        .target(name: "CairnLedger", dependencies: ["CairnCore", "CairnScript"]),
         // Durable storage: SQLite through GRDB, and an in-memory twin.
         .target(
             name: "CairnStore",

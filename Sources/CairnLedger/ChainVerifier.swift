@@ -182,6 +182,9 @@ public struct ChainVerifier {
         }
         var nodes: [MerkleNode] = []
         let before = state.balances
+        let stateBefore = state
+        // Timeouts fire by themselves at the start of the block, before its notices.
+        if height > 0 { Contracts.fireTimeouts(at: h.time, on: &state) }
         for (i, e) in envelopes.enumerated() {
             let leafIndex = h.firstLeaf + UInt64(i)
             let committedEarlier = { (ref: String) -> Bool in
@@ -244,6 +247,13 @@ public struct ChainVerifier {
         }
         guard stored.sorted(by: { $0.id < $1.id }) == expectedNotices.sorted(by: { $0.id < $1.id }) else {
             return "the notice index differs from the block's leaves and rejections"
+        }
+        let instances = state.instanceChanges(since: stateBefore)
+        let storedInstances = rows.instances.sorted { $0.id < $1.id }
+        guard storedInstances.count == instances.count,
+            zip(storedInstances, instances).allSatisfy({ $0.id == $1.id && $0.contract == $1.contract && $0.state == $1.state })
+        else {
+            return "stored contract instances differ from the recomputed ones"
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnScript
 
 /// The outcome of a submission.
 public struct SubmitResult: Sendable, Equatable {
@@ -38,11 +39,21 @@ public final class Ledger {
         head = try store.head()
         state = LedgerState(genesis: store.genesis)
         try state.restore(balances: store.balances(at: head.header.height))
-        let updates = try store.memberUpdateLeaves(below: head.header.logSize)
+        let updates = try
+            (store.leafIndices(kind: "member.update", below: head.header.logSize)
+            + store.leafIndices(kind: "contract.deploy", below: head.header.logSize)).sorted()
         for index in updates {
             let e = try Envelope(leaf: try store.leaves(from: index, count: 1)[0])
-            if case .keys(let m, let add, let remove) = try Rules.effect(of: e.notice, in: state) {
-                try Rules.perform(.keys(member: m, add: add, remove: remove), on: &state, id: e.notice.id)
+            try Rules.perform(try Rules.effect(of: e.notice, in: state), on: &state, id: e.notice.id)
+        }
+        for row in try store.instances(at: head.header.height) {
+            guard let contract = state.contracts[row.contract] else {
+                throw CairnError(.storage, "instance \(row.id) runs contract \(row.contract), which is not deployed")
+            }
+            do {
+                state.setInstance(row.id, contract: row.contract, state: try InstanceState(decoding: row.state, contract: contract))
+            } catch {
+                throw CairnError(.storage, "couldn't read instance \(row.id): \(error)")
             }
         }
     }
@@ -179,6 +190,8 @@ public final class Ledger {
         candidates += try store.expiredPending(before: time, limit: Swift.max(0, max - candidates.count))
         guard !candidates.isEmpty else { return nil }
         var next = state
+        // Timeouts fire by themselves at the start of the block, before its notices.
+        Contracts.fireTimeouts(at: time, on: &next)
         var log = try CompactRange(size: prev.logSize, peaks: Ledger.peaks(size: prev.logSize, source: store))
         var leaves: [(id: String, kind: String, leaf: [UInt8])] = []
         var nodes: [MerkleNode] = []
@@ -220,7 +233,8 @@ public final class Ledger {
         try store.append(
             BlockCommit(
                 block: block, leaves: leaves, rejections: rejections, nodes: nodes,
-                balances: changed.map { (next.accounts[$0].id, next.balances[$0]) }))
+                balances: changed.map { (next.accounts[$0].id, next.balances[$0]) },
+                instances: next.instanceChanges(since: state)))
         state = next
         head = block
         projected = nil
@@ -274,7 +288,7 @@ public final class Ledger {
     public func keyHistoryProofs(size: UInt64? = nil) throws -> [TlogProof] {
         let block = try block(forSize: size)
         let note = try SignedNote(parsing: block.checkpoint)
-        return try store.memberUpdateLeaves(below: block.header.logSize).map { index in
+        return try store.leafIndices(kind: "member.update", below: block.header.logSize).map { index in
             TlogProof(
                 extra: try store.leaves(from: index, count: 1)[0], index: index,
                 hashes: try store.inclusionProof(index: index, size: block.header.logSize), checkpoint: note)

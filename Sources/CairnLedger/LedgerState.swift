@@ -1,7 +1,17 @@
 import CairnCore
+import CairnScript
 
-/// The state a block changes: the balance of every account, and the members' current keys.
-/// Accounts come from genesis, so the state entries are a fixed, sorted list.
+/// One open contract instance: its id (the id of the contract.open notice), its contract's hash,
+/// and the interpreter's state (where it stands, its bindings and locked funds).
+public struct Instance: Sendable {
+    public var id: String
+    public var contract: String
+    public var state: InstanceState
+}
+
+/// The state a block changes: the balance of every account, the members' current keys, the
+/// deployed contracts and the open contract instances. The state tree's entries are the balances
+/// (accounts come from genesis, sorted) followed by the open instances, sorted by id.
 public struct LedgerState: Sendable {
     public let genesis: Genesis
     /// Accounts sorted by (id, currency) as UTF-8 bytes: the state-tree order.
@@ -12,6 +22,10 @@ public struct LedgerState: Sendable {
     public private(set) var keys: [String: [VerifierKey]]
     /// Counts key changes, so work checked against one set of keys can tell it is stale.
     public private(set) var keysVersion = 0
+    /// Deployed contracts by hash.
+    public private(set) var contracts: [String: Contract] = [:]
+    /// Open instances, sorted by id.
+    public private(set) var instances: [Instance] = []
     private var tree: StateTree
 
     public init(genesis: Genesis) {
@@ -46,6 +60,66 @@ public struct LedgerState: Sendable {
             guard accountIndex[id] != nil else { throw CairnError(.storage, "stored balance for unknown account \(id)") }
             setBalance(id, value)
         }
+    }
+
+    /// The instances opened, changed or closed since `old` (nil state: closed), sorted by id.
+    public func instanceChanges(since old: LedgerState) -> [(id: String, contract: String, state: [UInt8]?)] {
+        var out: [(id: String, contract: String, state: [UInt8]?)] = []
+        for i in instances {
+            let bytes = i.state.encoded()
+            if old.instance(i.id)?.state.encoded() != bytes { out.append((i.id, i.contract, bytes)) }
+        }
+        for i in old.instances where instance(i.id) == nil { out.append((i.id, i.contract, nil)) }
+        return out.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    public func instance(_ id: String) -> Instance? {
+        instances.first { $0.id == id }
+    }
+
+    mutating func addContract(_ c: Contract) { contracts[c.hash] = c }
+
+    /// Sets an instance's state; a closed instance leaves the state.
+    mutating func setInstance(_ id: String, contract: String, state s: InstanceState) {
+        let entryCount = accounts.count
+        if let i = instances.firstIndex(where: { $0.id == id }) {
+            if s.closed {
+                instances.remove(at: i)
+                rebuildTree()
+            } else {
+                instances[i].state = s
+                tree.update(entryCount + i, leaf: LedgerState.entry(instances[i], genesis: genesis))
+            }
+        } else if !s.closed {
+            let i = instances.firstIndex { !$0.id.utf8.lexicographicallyPrecedes(id.utf8) } ?? instances.count
+            instances.insert(Instance(id: id, contract: contract, state: s), at: i)
+            rebuildTree()
+        }
+    }
+
+    /// The set of entries changed: build the tree afresh (O(entries); instances open and close rarely).
+    private mutating func rebuildTree() {
+        tree = StateTree(
+            leaves: accounts.indices.map { LedgerState.entry(accounts[$0], balance: balances[$0], genesis: genesis) }
+                + instances.map { LedgerState.entry($0, genesis: genesis) })
+    }
+
+    /// The state-tree leaf of an instance:
+    /// `JCS({"contract", "entry": "instance", "id", "locked": [{"amount", "currency"}], "state": base64})`.
+    public static func entry(_ i: Instance, genesis: Genesis) -> [UInt8] {
+        let locked: [JSONValue] = i.state.locked.map {
+            .object(
+                JSONObject([
+                    ("amount", .string(Amount.format($0.amount, minorDigits: genesis.minorDigits($0.currency) ?? 0))),
+                    ("currency", .string($0.currency)),
+                ]))
+        }
+        return JSON.canonical(
+            .object(
+                JSONObject([
+                    ("contract", .string(i.contract)), ("entry", .string("instance")), ("id", .string(i.id)),
+                    ("locked", .array(locked)), ("state", .string(Base64.encode(i.state.encoded()))),
+                ])))
     }
 
     mutating func setKeys(_ member: String, _ list: [VerifierKey]) {

@@ -75,6 +75,8 @@ public struct BlockCommit: Sendable {
     public var nodes: [MerkleNode]
     /// The new balance of every account the block changed (every account, at height 0).
     public var balances: [(account: String, balance: Int64)]
+    /// Every instance the block opened, changed or closed; a nil state marks a closed instance.
+    public var instances: [(id: String, contract: String, state: [UInt8]?)] = []
 }
 
 /// The rows a block derived, read back for `verify` to compare with what it recomputes.
@@ -82,11 +84,16 @@ public struct DerivedRows: Sendable {
     public var nodes: [MerkleNode]
     public var balances: [(account: String, balance: Int64)]
     public var notices: [NoticeRecord]
+    public var instances: [(id: String, contract: String, state: [UInt8]?)]
 
-    public init(nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord]) {
+    public init(
+        nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord],
+        instances: [(id: String, contract: String, state: [UInt8]?)]
+    ) {
         self.nodes = nodes
         self.balances = balances
         self.notices = notices
+        self.instances = instances
     }
 }
 
@@ -119,8 +126,11 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func consistencyProof(old: UInt64, new: UInt64) throws -> [Hash]
     /// Every account's balance after block `height`.
     func balances(at height: UInt64) throws -> [(account: String, balance: Int64)]
-    /// Leaf indices of committed `member.update` notices below `size`, in order.
-    func memberUpdateLeaves(below size: UInt64) throws -> [UInt64]
+    /// Leaf indices of committed notices of `kind` below `size`, in order. Used for the rare kinds
+    /// that shape later checks: `member.update` and `contract.deploy`.
+    func leafIndices(kind: String, below size: UInt64) throws -> [UInt64]
+    /// Every open contract instance after block `height`: id, contract hash, encoded state.
+    func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])]
 
     /// The pending envelope with this id, and whether it is complete.
     func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)?

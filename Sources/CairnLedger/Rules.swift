@@ -1,10 +1,14 @@
 import CairnCore
+import CairnScript
 
 /// What a notice does to the state once its checks pass.
-public enum Effect: Sendable, Equatable {
+public enum Effect: Sendable {
     case deposit(to: String, amount: Int64)
     case transfer(from: String, to: String, amount: Int64)
     case keys(member: String, add: [VerifierKey], remove: [VerifierKey])
+    case deploy(Contract)
+    /// contract.open or contract.act: evaluated by the interpreter at block time.
+    case contract
 }
 
 /// The outcome of checking a submission: whether its signatures already satisfy its policy.
@@ -21,7 +25,8 @@ public enum Rules {
         switch kind {
         case .deposit: "deposit"
         case .transfer: "transfer"
-        case .memberUpdate: "governance"
+        case .memberUpdate, .contractDeploy: "governance"
+        case .contractOpen, .contractAct: "contract"
         }
     }
 
@@ -34,6 +39,7 @@ public enum Rules {
         guard n.createdAt <= n.expiresAt else {
             throw CairnError(.invalidField, "notice \(n.id): expiresAt is before createdAt")
         }
+        if n.contract != nil { return try Contracts.check(n, in: state) }
         if let m = n.money {
             guard let digits = g.minorDigits(m.currency) else {
                 throw CairnError(.unknownCurrency, "notice \(n.id): unknown currency \(m.currency)")
@@ -78,6 +84,7 @@ public enum Rules {
 
     /// The notice's policy with roles, payer and payee resolved to member names.
     public static func policy(for n: Notice, in state: LedgerState) -> Policy {
+        if n.kind == .contractOpen || n.kind == .contractAct { return Contracts.policy(for: n, in: state) }
         let payer = n.money?.from.map(Account.owner(of:))
         let payee = n.money.map { Account.owner(of: $0.to) }
         let policy = state.genesis.policy(policyName(n.kind)) ?? .any([])
@@ -129,7 +136,10 @@ public enum Rules {
         let policy = policy(for: n, in: state)
         let signers = try signers(of: e, policy: policy, in: state)
         try verifySignatures(e, in: state)
-        let missing = policy.missing(given: signers)
+        var missing = policy.missing(given: signers)
+        if missing == nil, Contracts.authorizes(n, signers: signers, in: state) == false {
+            missing = "signatures that the guard of action \(n.contract!.action!) accepts"
+        }
         return Admission(complete: missing == nil, missing: missing)
     }
 
@@ -156,7 +166,11 @@ public enum Rules {
             for ref in n.refs where !refStatus(ref) {
                 throw CairnError(CairnError.Code(rawValue: "unknown_ref"), "notice \(n.id): ref \(ref) is not a committed notice")
             }
-            try perform(effect, on: &state, id: n.id)
+            if case .contract = effect {
+                try Contracts.perform(n, signers: signers, time: time, on: &state)
+            } else {
+                try perform(effect, on: &state, id: n.id)
+            }
             return .success(effect)
         } catch {
             return .failure(error)
@@ -185,6 +199,10 @@ public enum Rules {
             state.setBalance(to, sum)
         case .keys(let member, let add, let remove):
             state.setKeys(member, state.keys[member]!.filter { !remove.contains($0) } + add)
+        case .deploy(let contract):
+            state.addContract(contract)
+        case .contract:
+            break  // evaluated with the block time and signers by Contracts.perform
         }
     }
 }

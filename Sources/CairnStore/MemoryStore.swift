@@ -12,6 +12,7 @@ public final class MemoryStore: LedgerStore {
     private var noticeKinds: [String: String] = [:]
     private var nodes: [String: (node: MerkleNode, height: UInt64)] = [:]
     private var balanceRows: [(account: String, height: UInt64, balance: Int64)] = []
+    private var instanceRows: [(id: String, height: UInt64, contract: String, state: [UInt8]?)] = []
     private var pool: [PendingItem] = []
     public var failNextAppend = false
 
@@ -59,9 +60,14 @@ public final class MemoryStore: LedgerStore {
         return latest.keys.sorted().map { ($0, latest[$0]!) }
     }
 
-    public func memberUpdateLeaves(below size: UInt64) throws -> [UInt64] {
-        notices.values.filter { noticeKinds[$0.id] == "member.update" && ($0.leafIndex ?? .max) < size }
-            .compactMap(\.leafIndex).sorted()
+    public func leafIndices(kind: String, below size: UInt64) throws -> [UInt64] {
+        notices.values.filter { noticeKinds[$0.id] == kind && ($0.leafIndex ?? .max) < size }.compactMap(\.leafIndex).sorted()
+    }
+
+    public func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])] {
+        var latest: [String: (contract: String, state: [UInt8]?)] = [:]
+        for row in instanceRows where row.height <= height { latest[row.id] = (row.contract, row.state) }
+        return latest.keys.sorted().compactMap { id in latest[id]!.state.map { (id, latest[id]!.contract, $0) } }
     }
 
     public func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)? {
@@ -106,13 +112,15 @@ public final class MemoryStore: LedgerStore {
         pool.removeAll { done.contains($0.id) }
         for n in c.nodes { nodes["\(n.level)/\(n.index)"] = (n, h) }
         for b in c.balances { balanceRows.append((b.account, h, b.balance)) }
+        for i in c.instances { instanceRows.append((i.id, h, i.contract, i.state)) }
     }
 
     public func derivedRows(height: UInt64) throws -> DerivedRows {
         DerivedRows(
             nodes: nodes.values.filter { $0.height == height }.map(\.node),
             balances: balanceRows.filter { $0.height == height }.map { ($0.account, $0.balance) },
-            notices: notices.values.filter { $0.height == height })
+            notices: notices.values.filter { $0.height == height },
+            instances: instanceRows.filter { $0.height == height }.map { ($0.id, $0.contract, $0.state) })
     }
 
     public func strayRows(above height: UInt64) throws -> Int { 0 }

@@ -194,12 +194,25 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    public func memberUpdateLeaves(below size: UInt64) throws -> [UInt64] {
+    public func leafIndices(kind: String, below size: UInt64) throws -> [UInt64] {
         try pool.read { db in
             try Int64.fetchAll(
-                db, sql: "SELECT leaf_idx FROM notices WHERE kind = 'member.update' AND leaf_idx < ? ORDER BY leaf_idx",
-                arguments: [Int64(size)]
+                db, sql: "SELECT leaf_idx FROM notices WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx",
+                arguments: [kind, Int64(size)]
             ).map(UInt64.init)
+        }
+    }
+
+    public func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, contract, state FROM instances i
+                    WHERE height = (SELECT MAX(height) FROM instances WHERE id = i.id AND height <= ?) AND state IS NOT NULL
+                    ORDER BY id
+                    """, arguments: [Int64(height)]
+            ).map { ($0["id"], $0["contract"], Array($0["state"] as Data)) }
         }
     }
 
@@ -290,6 +303,11 @@ public final class SQLiteStore: LedgerStore {
             for b in c.balances {
                 try insertBalance.execute(arguments: [b.account, height, b.balance])
             }
+            for i in c.instances {
+                try db.execute(
+                    sql: "INSERT INTO instances (id, height, contract, state) VALUES (?, ?, ?, ?)",
+                    arguments: [i.id, height, i.contract, i.state.map { Data($0) }])
+            }
         }
     }
 
@@ -305,14 +323,17 @@ public final class SQLiteStore: LedgerStore {
                 (account: $0["account"] as String, balance: $0["balance"] as Int64)
             }
             let notices = try Row.fetchAll(db, sql: "SELECT * FROM notices WHERE height = ?", arguments: [h]).map(SQLiteStore.record)
-            return DerivedRows(nodes: nodes, balances: balances, notices: notices)
+            let instances = try Row.fetchAll(db, sql: "SELECT id, contract, state FROM instances WHERE height = ?", arguments: [h]).map {
+                (id: $0["id"] as String, contract: $0["contract"] as String, state: ($0["state"] as Data?).map { Array($0) })
+            }
+            return DerivedRows(nodes: nodes, balances: balances, notices: notices, instances: instances)
         }
     }
 
     public func strayRows(above height: UInt64) throws -> Int {
         try pool.read { db in
             var n = 0
-            for t in ["seals", "notices", "nodes", "balances"] {
+            for t in ["seals", "notices", "nodes", "balances", "instances"] {
                 n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [Int64(height)]) ?? 0
             }
             let size = try Int64.fetchOne(db, sql: "SELECT log_size FROM blocks WHERE height = ?", arguments: [Int64(height)]) ?? 0

@@ -3,7 +3,7 @@
 enum Schema {
     static let version = 1
 
-    static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances"]
+    static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances", "instances"]
 
     static let create = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -22,7 +22,7 @@ enum Schema {
             id TEXT PRIMARY KEY, status TEXT NOT NULL, height INTEGER NOT NULL, leaf_idx INTEGER,
             kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
         CREATE INDEX notices_by_height ON notices(height);
-        CREATE INDEX notices_key_updates ON notices(leaf_idx) WHERE kind = 'member.update';
+        CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy');
         CREATE TABLE nodes (
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, height INTEGER NOT NULL,
             PRIMARY KEY (level, idx)) WITHOUT ROWID;
@@ -31,6 +31,10 @@ enum Schema {
             account TEXT NOT NULL, height INTEGER NOT NULL, balance INTEGER NOT NULL,
             PRIMARY KEY (account, height)) WITHOUT ROWID;
         CREATE INDEX balances_by_height ON balances(height);
+        CREATE TABLE instances (
+            id TEXT NOT NULL, height INTEGER NOT NULL, contract TEXT NOT NULL, state BLOB,
+            PRIMARY KEY (id, height)) WITHOUT ROWID;
+        CREATE INDEX instances_by_height ON instances(height);
         CREATE TABLE pending (
             id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL,
             expires_at INTEGER NOT NULL);

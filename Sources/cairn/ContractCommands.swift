@@ -1,12 +1,13 @@
 import ArgumentParser
 import CairnCore
+import CairnLedger
 import CairnScript
 import CairnStore
 
 struct ContractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contract", abstract: "Check a contract and print the auditor's report (see docs/contracts.md).",
-        subcommands: [Check.self, ContractReport.self])
+        subcommands: [Check.self, ContractReport.self, Deploy.self, Open.self, Act.self, ShowInstance.self])
 
     /// Reads and compiles a contract source; errors read `FILE:LINE:COLUMN: code: message`.
     static func compile(_ file: String) throws -> (Contract?, [String], [String]) {
@@ -64,6 +65,134 @@ struct ContractCommand: ParsableCommand {
                 }
                 let report = contract.report()
                 print(output.json ? report.json : report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
+            }
+        }
+    }
+
+    /// `name=value` pairs into a JSON object of strings (the ledger converts by declared type).
+    static func pairs(_ items: [String], option: String) throws -> JSONObject {
+        var o = JSONObject()
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw CairnError(.usage, "\(option) \"\(item)\" is not name=value")
+            }
+            let name = String(item[..<eq])
+            guard o[name] == nil else { throw CairnError(.usage, "\(option) \(name) is given twice") }
+            o[name] = .string(String(item[item.index(after: eq)...]))
+        }
+        return o
+    }
+
+    struct Deploy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a contract.deploy body for a source file (signed under the governance policy).")
+        @Argument(help: "The contract source file.") var file: String
+        @Option(help: "The submitting member.") var submitter: String
+        @OptionGroup var common: NoticeCommand.Common
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try CairnCLI.run(output) {
+                let (contract, errors, _) = try ContractCommand.compile(file)
+                guard contract != nil else { throw CairnError(CairnError.Code(rawValue: "invalid_contract"), errors[0]) }
+                let body = try common.body(kind: "contract.deploy", submitter: submitter, fields: [("source", .string(try readText(file)))])
+                print(String(decoding: JSON.canonical(body), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a contract.open body: a new instance of a deployed contract, with its opening deposits.",
+            discussion: """
+                Parameters are name=value: members, accounts and currencies by name, amounts as "125.00 EUR", \
+                times in RFC 3339 UTC, hashes in lowercase hex, ints in decimal. A deposit is ACCOUNT=AMOUNT, \
+                e.g. bank-a.example/eur=125.00; it is locked in the instance, and the account's owner must sign.
+                """)
+        @Option(help: "The contract's hash (from contract check).") var contract: String
+        @Option(help: "A parameter, name=value.") var param: [String] = []
+        @Option(help: "An opening deposit, ACCOUNT=AMOUNT (the account's currency).") var deposit: [String] = []
+        @Option(help: "The submitting member.") var submitter: String
+        @OptionGroup var common: NoticeCommand.Common
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try CairnCLI.run(output) {
+                let genesis = try common.loadGenesis()
+                var deposits: [JSONValue] = []
+                for (name, value) in try ContractCommand.pairs(deposit, option: "--deposit").members {
+                    guard let currency = genesis?.account(name)?.currency else {
+                        throw CairnError(.unknownAccount, "--deposit \(name): unknown account (give --data or --genesis to look it up)")
+                    }
+                    deposits.append(.object(JSONObject([("from", .string(name)), ("amount", value), ("currency", .string(currency))])))
+                }
+                let body = try common.body(
+                    kind: "contract.open", submitter: submitter,
+                    fields: [
+                        ("contract", .string(contract)), ("params", .object(try ContractCommand.pairs(param, option: "--param"))),
+                        ("deposits", .array(deposits)),
+                    ])
+                print(String(decoding: JSON.canonical(body), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Act: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a contract.act body: an action on an open instance.")
+        @Option(help: "The instance: the id of its contract.open notice.") var instance: String
+        @Option(help: "The action's name.") var action: String
+        @Option(help: "An argument, name=value (the same forms as parameters).") var arg: [String] = []
+        @Option(help: "The submitting member.") var submitter: String
+        @OptionGroup var common: NoticeCommand.Common
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try CairnCLI.run(output) {
+                let body = try common.body(
+                    kind: "contract.act", submitter: submitter,
+                    fields: [
+                        ("instance", .string(instance)), ("action", .string(action)),
+                        ("args", .object(try ContractCommand.pairs(arg, option: "--arg"))),
+                    ])
+                print(String(decoding: JSON.canonical(body), as: UTF8.self))
+            }
+        }
+    }
+
+    struct ShowInstance: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show an open contract instance: its contract, locked funds and next timeout.")
+        @OptionGroup var data: DataOption
+        @Argument(help: "The instance id.") var instance: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try CairnCLI.run(output) {
+                let ledger = try data.open()
+                guard let i = ledger.state.instance(instance), let c = ledger.state.contracts[i.contract] else {
+                    let record = try ledger.store.notice(instance)
+                    if record?.status == .committed {
+                        throw CairnError(.notFound, "instance \(instance) is closed (opened at height \(record?.height ?? 0))")
+                    }
+                    throw CairnError(.notFound, "no open instance \(instance)")
+                }
+                let g = ledger.genesis
+                let locked = i.state.locked.map {
+                    "\(Amount.format($0.amount, minorDigits: g.minorDigits($0.currency) ?? 0)) \($0.currency)"
+                }
+                let timeout = i.state.nextTimeout.map { Timestamp(seconds: $0).description }
+                if output.json {
+                    printJSON([
+                        "instance": .string(i.id), "contract": .string(i.contract), "name": .string(c.name),
+                        "locked": .array(locked.map(JSONValue.string)), "nextTimeout": .optional(timeout),
+                        "opened": .int(try ledger.store.notice(i.id)?.height ?? 0),
+                    ])
+                } else {
+                    print("instance \(i.id)")
+                    print("  contract: \(c.name) \(i.contract)")
+                    print("  locked: \(locked.isEmpty ? "nothing" : locked.joined(separator: ", "))")
+                    print("  next timeout: \(timeout ?? "none")")
+                }
             }
         }
     }

@@ -7,6 +7,9 @@ public struct Notice: Sendable {
         case deposit
         case transfer
         case memberUpdate = "member.update"
+        case contractDeploy = "contract.deploy"
+        case contractOpen = "contract.open"
+        case contractAct = "contract.act"
     }
 
     public struct Money: Sendable, Equatable {
@@ -16,6 +19,28 @@ public struct Notice: Sendable {
         /// The decimal text as signed; the ledger parses it with the currency's minor digits.
         public var amount: String
         public var currency: String
+    }
+
+    /// A deposit into a contract instance: `{"from", "amount", "currency"}`.
+    public struct Funding: Sendable, Equatable {
+        public var from: String
+        public var amount: String
+        public var currency: String
+    }
+
+    /// The fields of the contract kinds. Values of `params` and `args` are converted by the ledger,
+    /// which knows the contract's declared types.
+    public struct ContractFields: Sendable, Equatable {
+        /// contract.deploy: the source text; the contract is addressed by its SHA-256.
+        public var source: String?
+        /// contract.open: the contract's hash, its parameters and the opening deposits.
+        public var contract: String?
+        public var params: JSONObject
+        public var deposits: [Funding]
+        /// contract.act: the instance (the id of its contract.open notice), the action and its arguments.
+        public var instance: String?
+        public var action: String?
+        public var args: JSONObject
     }
 
     public struct MemberUpdate: Sendable, Equatable {
@@ -38,6 +63,7 @@ public struct Notice: Sendable {
     public let refs: [String]
     public let money: Money?
     public let memberUpdate: MemberUpdate?
+    public let contract: ContractFields?
 
     /// `cairn/v1/notice\n || JCS(body)`.
     public var signingMessage: [UInt8] { Notice.signingTag + canonicalBody }
@@ -77,6 +103,7 @@ public struct Notice: Sendable {
             if let from, from.utf8.elementsEqual(to.utf8) { throw r.fail("to", "from and to are the same account") }
             money = Money(from: from, to: to, amount: amount, currency: currency)
             memberUpdate = nil
+            contract = nil
         case .memberUpdate:
             let member = try r.string("member")
             func keys(_ field: String) throws(CairnError) -> [VerifierKey] {
@@ -94,11 +121,54 @@ public struct Notice: Sendable {
             guard !add.isEmpty || !remove.isEmpty else { throw r.fail("addKeys", "a member update must add or remove a key") }
             money = nil
             memberUpdate = MemberUpdate(member: member, addKeys: add, removeKeys: remove)
+            contract = nil
+        case .contractDeploy, .contractOpen, .contractAct:
+            money = nil
+            memberUpdate = nil
+            contract = try Notice.contractFields(kind, &r)
         }
         try r.finish()
         self.body = body
         canonicalBody = JSON.canonical(body)
         id = Hash.sha256(Notice.signingTag + canonicalBody).hex
+    }
+}
+
+extension Notice {
+    static func contractFields(_ kind: Kind, _ r: inout FieldReader) throws(CairnError) -> ContractFields {
+        func hexID(_ key: String) throws(CairnError) -> String {
+            let s = try r.string(key)
+            guard s.utf8.count == 64, Hex.decode(s) != nil else { throw r.fail(key, "\"\(s)\" is not 64 lowercase hex digits") }
+            return s
+        }
+        func object(_ key: String) throws(CairnError) -> JSONObject {
+            guard let v = r.optional(key) else { return JSONObject() }
+            guard case .object(let o) = v else { throw r.fail(key, "expected an object") }
+            return o
+        }
+        var f = ContractFields(params: JSONObject(), deposits: [], args: JSONObject())
+        switch kind {
+        case .contractDeploy:
+            let source = try r.string("source")
+            guard !source.isEmpty, source.utf8.count <= 65_536 else { throw r.fail("source", "must be 1 byte to 64 KiB") }
+            f.source = source
+        case .contractOpen:
+            f.contract = try hexID("contract")
+            f.params = try object("params")
+            for (i, d) in (try r.optionalArray("deposits") ?? []).enumerated() {
+                var dr = try FieldReader(d, path: "\(r.path).deposits[\(i)]")
+                f.deposits.append(
+                    Funding(from: try dr.string("from"), amount: try dr.string("amount"), currency: try dr.string("currency")))
+                try dr.finish()
+            }
+        default:
+            f.instance = try hexID("instance")
+            let action = try r.string("action")
+            guard !action.isEmpty, action.utf8.count <= 64 else { throw r.fail("action", "must be 1 to 64 bytes") }
+            f.action = action
+            f.args = try object("args")
+        }
+        return f
     }
 }
 
