@@ -154,7 +154,7 @@ enum Contracts {
             let params = try values(f.params, declared: contract.params, path: "$.params", state: s, all: true)
             var locked: [(currency: String, amount: Int64)] = []
             for (account, currency, amount) in try debits(f.deposits, state: s, id: n.id) {
-                try debit(account, amount, on: &s, id: n.id)
+                try s.debit(account, amount, id: n.id)
                 if let k = locked.firstIndex(where: { $0.currency == currency }) {
                     let (sum, o) = locked[k].amount.addingReportingOverflow(amount)
                     guard !o else { throw CairnError(.overflow, "notice \(n.id): deposits overflow Int64") }
@@ -205,7 +205,7 @@ enum Contracts {
             guard let a = s.account(d.from), a.currency == d.currency else {
                 throw CairnError(.currencyMismatch, "\(id): deposit from \(d.from) in \(d.currency)")
             }
-            try debit(d.from, d.amount, on: &s, id: id)
+            try s.debit(d.from, d.amount, id: id)
         }
         for p in step.payments {
             guard let a = s.account(p.to) else { throw CairnError(.unknownAccount, "\(id): payment to unknown account \(p.to)") }
@@ -217,16 +217,4 @@ enum Contracts {
         s.setInstance(instance, contract: contract, state: step.state)
     }
 
-    private static func debit(_ account: String, _ amount: Int64, on s: inout LedgerState, id: String) throws(CairnError) {
-        let a = s.account(account)!
-        let digits = s.genesis.minorDigits(a.currency) ?? 0
-        let (rest, o) = s.balance(account)!.subtractingReportingOverflow(amount)
-        guard !o, rest >= -a.creditLimit else {
-            throw CairnError(
-                .overdraft,
-                "\(id): couldn't debit \(account): balance \(Amount.format(s.balance(account)!, minorDigits: digits)) less \(Amount.format(amount, minorDigits: digits)) is beyond its credit limit \(Amount.format(a.creditLimit, minorDigits: digits))"
-            )
-        }
-        s.setBalance(account, rest)
-    }
 }

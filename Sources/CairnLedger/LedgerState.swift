@@ -48,6 +48,21 @@ public struct LedgerState: Sendable {
     public func account(_ id: String) -> Account? { accountIndex[id].map { accounts[$0] } }
     public func balance(_ id: String) -> Int64? { accountIndex[id].map { balances[$0] } }
 
+    /// Takes `amount` from an account, refusing to go beyond its credit limit. `id` names the
+    /// notice (or timeout) in the error.
+    mutating func debit(_ account: String, _ amount: Int64, id: String) throws(CairnError) {
+        let a = self.account(account)!
+        let digits = genesis.minorDigits(a.currency) ?? 0
+        let (rest, overflow) = balance(account)!.subtractingReportingOverflow(amount)
+        guard !overflow, rest >= -a.creditLimit else {
+            throw CairnError(
+                .overdraft,
+                "notice \(id): couldn't debit \(account): balance \(Amount.format(balance(account)!, minorDigits: digits)) less \(Amount.format(amount, minorDigits: digits)) is beyond its credit limit \(Amount.format(a.creditLimit, minorDigits: digits))"
+            )
+        }
+        setBalance(account, rest)
+    }
+
     mutating func setBalance(_ id: String, _ value: Int64) {
         let i = accountIndex[id]!
         balances[i] = value

@@ -184,18 +184,9 @@ public enum Rules {
             guard !overflow else { throw CairnError(.overflow, "notice \(id): crediting \(to) overflows Int64") }
             state.setBalance(to, sum)
         case .transfer(let from, let to, let amount):
-            let account = state.account(from)!
-            let digits = state.genesis.minorDigits(account.currency) ?? 0
-            let (rest, o1) = state.balance(from)!.subtractingReportingOverflow(amount)
-            guard !o1, rest >= -account.creditLimit else {
-                throw CairnError(
-                    .overdraft,
-                    "notice \(id): couldn't debit \(from): balance \(Amount.format(state.balance(from)!, minorDigits: digits)) less \(Amount.format(amount, minorDigits: digits)) is beyond its credit limit \(Amount.format(account.creditLimit, minorDigits: digits))"
-                )
-            }
-            let (sum, o2) = state.balance(to)!.addingReportingOverflow(amount)
-            guard !o2 else { throw CairnError(.overflow, "notice \(id): crediting \(to) overflows Int64") }
-            state.setBalance(from, rest)
+            try state.debit(from, amount, id: id)
+            let (sum, overflow) = state.balance(to)!.addingReportingOverflow(amount)
+            guard !overflow else { throw CairnError(.overflow, "notice \(id): crediting \(to) overflows Int64") }
             state.setBalance(to, sum)
         case .keys(let member, let add, let remove):
             state.setKeys(member, state.keys[member]!.filter { !remove.contains($0) } + add)

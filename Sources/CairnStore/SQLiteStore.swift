@@ -53,6 +53,9 @@ public final class SQLiteStore: LedgerStore {
     private static func open(_ path: String) throws -> DatabasePool {
         var config = Configuration()
         config.busyMode = .timeout(10)
+        // Index pages of the id-keyed tables are hit at random; a bounded 32 MiB cache per
+        // connection keeps them in memory (SQLite's default is 2 MiB).
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
