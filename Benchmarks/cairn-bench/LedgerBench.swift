@@ -118,6 +118,15 @@ struct LedgerBench {
         let rate = Double(size) / seconds
         report.add("audit (cairn verify) at \(size)", rate, "notices/s", baseline: "signature limit", ratio: rate / limit)
         report.add("cairn verify peak RSS at \(size)", Double(maxRSS) / 1024, "MiB")
+        // Export: JSON Lines of the whole ledger, streamed block by block.
+        let out = work + "/export.jsonl"
+        let exportStart = now()
+        let (exportStatus, exportRSS) = try Self.spawn(binary, ["export", "--data", dir.path, "--format", "jsonl", "--out", out])
+        let exportSeconds = now() - exportStart
+        try? FileManager.default.removeItem(atPath: out)
+        guard exportStatus == 0 else { fatalError("cairn export failed on the bench ledger") }
+        report.add("export (cairn export, JSON Lines) at \(size)", Double(size) / exportSeconds, "notices/s")
+        report.add("cairn export peak RSS at \(size)", Double(exportRSS) / 1024, "MiB")
     }
 
     /// Runs a program and returns its exit status and peak resident set size in KiB. The peak is

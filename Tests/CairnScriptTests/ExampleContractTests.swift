@@ -215,10 +215,10 @@ import Testing
         #expect(d.deposits == [Deposit(from: "sam/custody", currency: "BOND", amount: 10)])
         #expect(d.state.locked("BOND") == 10 && d.state.nextTimeout == 200)
         let p = try ok(c.act(d.state, action: "payment", args: [:], signers: ["bea"], time: 150))
-        #expect(p.deposits == [Deposit(from: "bea/custody", currency: "EUR", amount: 9_950)])
+        #expect(p.deposits == [Deposit(from: "bea/cash", currency: "EUR", amount: 9_950)])
         #expect(
             p.payments == [
-                Payment(to: "bea/custody", currency: "BOND", amount: 10), Payment(to: "sam/custody", currency: "EUR", amount: 9_950),
+                Payment(to: "bea/custody", currency: "BOND", amount: 10), Payment(to: "sam/cash", currency: "EUR", amount: 9_950),
             ])
         #expect(p.state.closed)
     }
@@ -232,7 +232,7 @@ import Testing
         let d = try ok(c.act(p.state, action: "deliver", args: [:], signers: ["sam"], time: 99))
         #expect(
             d.payments == [
-                Payment(to: "bea/custody", currency: "BOND", amount: 10), Payment(to: "sam/custody", currency: "EUR", amount: 9_950),
+                Payment(to: "bea/custody", currency: "BOND", amount: 10), Payment(to: "sam/cash", currency: "EUR", amount: 9_950),
             ])
     }
 
@@ -249,7 +249,7 @@ import Testing
         // Paid, delivery missed: the buyer gets the cash back.
         let p = try ok(c.act(s.state, action: "payment", args: [:], signers: ["bea"], time: 10))
         let r2 = try ok(c.advance(p.state, time: 101)!)
-        #expect(r2.payments == [Payment(to: "bea/custody", currency: "EUR", amount: 9_950)])
+        #expect(r2.payments == [Payment(to: "bea/cash", currency: "EUR", amount: 9_950)])
     }
 
     @Test func depositNeedsOwnerSignature() throws {

@@ -45,8 +45,8 @@ enum Fixtures {
         "cur": .currency("EUR"), "amount": .amount(700), "lock": .bytes(lock), "deadline": .time(300),
     ]
     static let dvpParams: [String: ScriptValue] = [
-        "seller": .party("sam"), "buyer": .party("bea"), "seller_account": .account("sam/custody"),
-        "buyer_account": .account("bea/custody"),
+        "seller": .party("sam"), "buyer": .party("bea"), "seller_sec": .account("sam/custody"),
+        "seller_cash": .account("sam/cash"), "buyer_sec": .account("bea/custody"), "buyer_cash": .account("bea/cash"),
         "sec": .currency("BOND"), "cash": .currency("EUR"), "quantity": .amount(10), "price": .amount(9_950),
         "delivery_deadline": .time(100),
         "payment_deadline": .time(200),
