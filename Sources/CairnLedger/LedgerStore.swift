@@ -126,8 +126,8 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func consistencyProof(old: UInt64, new: UInt64) throws -> [Hash]
     /// Every account's balance after block `height`.
     func balances(at height: UInt64) throws -> [(account: String, balance: Int64)]
-    /// Leaf indices of committed notices of `kind` below `size`, in order. Used for the rare kinds
-    /// that shape later checks: `member.update` and `contract.deploy`.
+    /// Leaf indices of committed notices of `kind` below `size`, in order. Indexed for the kinds
+    /// that later checks and histories need: `member.update`, `contract.deploy`, `contract.act`.
     func leafIndices(kind: String, below size: UInt64) throws -> [UInt64]
     /// Every open contract instance after block `height`: id, contract hash, encoded state.
     func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])]

@@ -22,7 +22,7 @@ enum Schema {
             id TEXT PRIMARY KEY, status TEXT NOT NULL, height INTEGER NOT NULL, leaf_idx INTEGER,
             kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
         CREATE INDEX notices_by_height ON notices(height);
-        CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy');
+        CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
         CREATE TABLE nodes (
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, height INTEGER NOT NULL,
             PRIMARY KEY (level, idx)) WITHOUT ROWID;

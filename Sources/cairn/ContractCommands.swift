@@ -176,6 +176,15 @@ struct ContractCommand: ParsableCommand {
                     }
                     throw CairnError(.notFound, "no open instance \(instance)")
                 }
+                // History: the opening notice, then every action on this instance, in log order.
+                var history: [(height: UInt64, id: String, what: String)] = []
+                if let opened = try ledger.store.notice(i.id) { history.append((opened.height ?? 0, i.id, "open")) }
+                for index in try ledger.store.leafIndices(kind: "contract.act", below: ledger.head.header.logSize) {
+                    let e = try Envelope(leaf: try ledger.store.leaves(from: index, count: 1)[0])
+                    guard let f = e.notice.contract, f.instance == i.id else { continue }
+                    let height = try ledger.store.notice(e.notice.id)?.height ?? 0
+                    history.append((height, e.notice.id, "\(f.action ?? "") by \(e.signatures.map(\.signer).joined(separator: ", "))"))
+                }
                 let g = ledger.genesis
                 let locked = i.state.locked.map {
                     "\(Amount.format($0.amount, minorDigits: g.minorDigits($0.currency) ?? 0)) \($0.currency)"
@@ -185,13 +194,17 @@ struct ContractCommand: ParsableCommand {
                     printJSON([
                         "instance": .string(i.id), "contract": .string(i.contract), "name": .string(c.name),
                         "locked": .array(locked.map(JSONValue.string)), "nextTimeout": .optional(timeout),
-                        "opened": .int(try ledger.store.notice(i.id)?.height ?? 0),
+                        "history": .array(
+                            history.map {
+                                .object(JSONObject([("height", .int($0.height)), ("id", .string($0.id)), ("what", .string($0.what))]))
+                            }),
                     ])
                 } else {
                     print("instance \(i.id)")
                     print("  contract: \(c.name) \(i.contract)")
                     print("  locked: \(locked.isEmpty ? "nothing" : locked.joined(separator: ", "))")
                     print("  next timeout: \(timeout ?? "none")")
+                    for h in history { print("  height \(h.height): \(h.what) (\(h.id))") }
                 }
             }
         }

@@ -142,6 +142,11 @@ import Testing
                 ], deposits: [], by: ["bank-a.example"])
             try act(c, id, "deliver", by: ["bank-a.example"], minute: 10)
             #expect(try balance(c, "bank-a.example/jpy") == "4000")
+            let shown = try cairn("contract", "show", "--data", c.data, id, "--json").json
+            #expect(shown["locked"]?.arrayValue == [.string("1000 JPY")])
+            #expect(
+                shown["history"]?.arrayValue?.compactMap { $0.objectValue?["what"]?.stringValue } == ["open", "deliver by bank-a.example"],
+                "\(shown)")
             if path == "settle" {
                 try act(c, id, "payment", by: ["bank-b.example"], minute: 20)
                 #expect(try balance(c, "bank-b.example/jpy") == "1000")
@@ -155,5 +160,63 @@ import Testing
             }
             #expect(try c.verify().status == 0)
         }
+    }
+
+    /// Two ledgers fed the same notices at the same times, each through its own `cairn` processes,
+    /// reach the same block hash and stateRoot at every height, contracts and timeouts included.
+    @Test func twoLedgersAgreeAtEveryHeight() throws {
+        let c = try Consortium()
+        let other = c.dir.appendingPathComponent("ledger-b").path
+        #expect(try cairn("init", "--genesis", c.genesisPath, "--data", other, "--key", c.key("bank-a.example")).status == 0)
+        let escrow = repoRoot.appendingPathComponent("Contracts/escrow.cairn").path
+        let hash = try cairn("contract", "check", escrow, "--json").json["hash"]!.stringValue!
+        // Each step: a notice (built once, at the step's time) and its signers; both ledgers get the same file.
+        let steps: [(args: [String], signers: [String], minute: Int64)] = [
+            (
+                [
+                    "notice", "deposit", "--to", "bank-a.example/eur", "--amount", "300.00", "--currency", "EUR", "--submitter",
+                    "central.example",
+                ], ["central.example"], 0
+            ),
+            (["contract", "deploy", escrow, "--submitter", "bank-a.example"], ["bank-a.example", "bank-b.example"], 1),
+            (
+                [
+                    "contract", "open", "--genesis", c.genesisPath, "--contract", hash, "--submitter", "bank-a.example",
+                    "--param", "payer=bank-a.example", "--param", "payee=bank-b.example", "--param", "arbiter=bank-c.example",
+                    "--param", "payer_account=bank-a.example/eur", "--param", "payee_account=bank-b.example/eur", "--param", "cur=EUR",
+                    "--param", "amount=100.00 EUR", "--param", "deadline=\(at(30))", "--param", "final=\(at(60))",
+                    "--deposit", "bank-a.example/eur=100.00",
+                ], ["bank-a.example"], 2
+            ),
+            (
+                [
+                    "notice", "transfer", "--from", "bank-a.example/eur", "--to", "bank-c.example/eur", "--amount", "5.00", "--currency",
+                    "EUR",
+                ], ["bank-a.example", "bank-c.example"], 3
+            ),
+            // At minute 90 both of the escrow's timeouts have passed: they fire before this block's notice.
+            (
+                [
+                    "notice", "deposit", "--to", "bank-c.example/eur", "--amount", "1.00", "--currency", "EUR", "--submitter",
+                    "central.example",
+                ], ["central.example"], 90
+            ),
+        ]
+        for step in steps {
+            let env = ["CAIRN_NOW": at(step.minute)]
+            var file = try c.file(try cairn(step.args, env: env).out)
+            for s in step.signers { file = try c.file(try cairn("sign", "--key", c.key(s), file).out) }
+            for data in [c.data, other] {
+                #expect(try cairn(["submit", "--data", data, file], env: env).status == 0)
+                #expect(try cairn(["seal", "--data", data], env: env).status == 0)
+            }
+        }
+        #expect(try balance(c, "bank-a.example/eur") == "295.00", "the escrow refunded the payer by itself")
+        for height in 0...steps.count {
+            let a = try cairn("show", "--data", c.data, String(height), "--json").json
+            let b = try cairn("show", "--data", other, String(height), "--json").json
+            #expect(a["hash"] != nil && a["hash"] == b["hash"] && a["stateRoot"] == b["stateRoot"], "height \(height)")
+        }
+        #expect(try cairn("verify", "--data", other).status == 0)
     }
 }
