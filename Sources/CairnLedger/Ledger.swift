@@ -37,16 +37,23 @@ public final class Ledger {
     public init(store: any LedgerStore) throws {
         self.store = store
         head = try store.head()
-        state = LedgerState(genesis: store.genesis)
-        try state.restore(balances: store.balances(at: head.header.height))
-        let updates = try
-            (store.leafIndices(kind: "member.update", below: head.header.logSize)
-            + store.leafIndices(kind: "contract.deploy", below: head.header.logSize)).sorted()
-        for index in updates {
+        state = try Ledger.state(of: store, after: head)
+    }
+
+    /// The state after `block`, rebuilt from the store: its balances and instances, and the key
+    /// changes and deployed contracts of the log up to it.
+    public static func state(of store: any LedgerStore, after block: StoredBlock) throws -> LedgerState {
+        let h = block.header
+        var state = LedgerState(genesis: store.genesis)
+        try state.restore(balances: store.balances(at: h.height))
+        let history = try
+            (store.leafIndices(kind: "member.update", below: h.logSize) + store.leafIndices(kind: "contract.deploy", below: h.logSize))
+            .sorted()
+        for index in history {
             let e = try Envelope(leaf: try store.leaves(from: index, count: 1)[0])
             try Rules.perform(try Rules.effect(of: e.notice, in: state), on: &state, id: e.notice.id)
         }
-        for row in try store.instances(at: head.header.height) {
+        for row in try store.instances(at: h.height) {
             guard let contract = state.contracts[row.contract] else {
                 throw CairnError(.storage, "instance \(row.id) runs contract \(row.contract), which is not deployed")
             }
@@ -56,6 +63,7 @@ public final class Ledger {
                 throw CairnError(.storage, "couldn't read instance \(row.id): \(error)")
             }
         }
+        return state
     }
 
     /// Writes block 0 for `genesis` into an empty store, sealed by `key`, which must be a

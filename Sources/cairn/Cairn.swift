@@ -7,6 +7,7 @@ struct Cairn: ParsableCommand {
         abstract: "A permissioned, hash-chained audit ledger for co-signed settlement notices.",
         subcommands: [
             Keygen.self, Init.self, NoticeCommand.self, Sign.self, Submit.self, Seal.self, Show.self, Balance.self,
-            Status.self, CheckpointCommand.self, Prove.self, Verify.self, VerifyProof.self, Export.self, ContractCommand.self, Demo.self,
+            Status.self, CheckpointCommand.self, Prove.self, Verify.self, VerifyProof.self, ProveBalance.self, VerifyBalance.self,
+            Export.self, ContractCommand.self, Demo.self,
         ])
 }

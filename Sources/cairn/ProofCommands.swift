@@ -91,3 +91,49 @@ struct VerifyProof: ParsableCommand {
         }
     }
 }
+
+struct ProveBalance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove-balance", abstract: "Prove an account's balance after a block against its header's stateRoot.")
+
+    @OptionGroup var data: DataOption
+    @Argument(help: "The account.") var account: String
+    @Option(help: "Only if the account holds this currency.") var currency: String?
+    @Option(help: "After this block (default: the latest).") var height: UInt64?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let ledger = try data.open()
+            if let currency, let a = ledger.genesis.account(account), a.currency != currency {
+                throw CairnError(.currencyMismatch, "account \(account) holds \(a.currency), not \(currency)")
+            }
+            let proof = try BalanceProof.make(store: ledger.store, account: account, height: height)
+            print(String(decoding: JSON.canonical(proof.json), as: UTF8.self))
+        }
+    }
+}
+
+struct VerifyBalance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-balance", abstract: "Check a balance proof offline with only the genesis file.")
+
+    @Option(help: "The genesis file.") var genesis: String
+    @Argument(help: "The balance proof file.") var proof: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let g = try Genesis(bytes: try readBytes(genesis))
+            let p = try BalanceProof(parsing: try readBytes(proof)).verify(genesis: g).get()
+            if output.json {
+                printJSON([
+                    "ok": .bool(true), "account": .string(p.account), "currency": .string(p.currency), "balance": .string(p.balance),
+                    "height": .int(p.height),
+                ])
+            } else {
+                print("ok: \(p.account) held \(p.balance) \(p.currency) after block \(p.height)")
+            }
+        }
+    }
+}

@@ -65,3 +65,29 @@ import Testing
         #expect(bad.status == 1 && bad.err.hasPrefix("cairn: unknown_account: "))
     }
 }
+
+/// Balance proofs: an auditor checks one balance after one block with the genesis file alone.
+@Suite(.serialized) struct BalanceProofCLITests {
+    @Test func balanceProofsVerifyOfflineAndRefuseTampering() throws {
+        let c = try IntegrityTests.chain()
+        for (height, expected) in [(1, "300.00"), (2, "540.25"), (3, "540.25")] {
+            let p = try cairn("prove-balance", "--data", c.data, "bank-b.example/eur", "--height", String(height))
+            #expect(p.status == 0, "\(p)")
+            let file = try c.file(p.out)
+            let v = try cairn("verify-balance", "--genesis", c.genesisPath, file, "--json")
+            #expect(v.status == 0 && v.json["balance"]?.stringValue == expected && v.json["height"]?.int64Value == Int64(height), "\(v)")
+            #expect(
+                try cairn("balance", "--data", c.data, "bank-b.example/eur", "--height", String(height), "--json").json["balance"]?
+                    .stringValue == expected)
+            // A changed balance, a changed header or a dropped seal is refused.
+            for (from, to) in [
+                ("\"balance\":\"\(expected)\"", "\"balance\":\"999.99\""), ("\"height\":\(height),", "\"height\":\(height + 1),"),
+                ("\"seals\":[{", "\"seals\":[],\"x\":[{"),
+            ] {
+                let bad = try c.file(p.out.replacingOccurrences(of: from, with: to))
+                let r = try cairn("verify-balance", "--genesis", c.genesisPath, bad)
+                #expect(r.status == 1 && r.err.hasPrefix("cairn: "), "\(from) -> \(to): \(r)")
+            }
+        }
+    }
+}
