@@ -8,6 +8,6 @@ struct Cairn: ParsableCommand {
         subcommands: [
             Keygen.self, Init.self, NoticeCommand.self, Sign.self, Submit.self, Seal.self, Show.self, Balance.self,
             Status.self, CheckpointCommand.self, Prove.self, Verify.self, VerifyProof.self, ProveBalance.self, VerifyBalance.self,
-            Export.self, Import.self, Trace.self, ContractCommand.self, Demo.self,
+            Export.self, VerifyExport.self, Import.self, Trace.self, ContractCommand.self, Demo.self,
         ])
 }

@@ -23,7 +23,8 @@ struct Export: ParsableCommand {
     @Option(help: "To this block (default: the latest).") var toHeight: UInt64?
     @Option(help: "Only blocks at or after this time (RFC 3339).") var fromTime: String?
     @Option(help: "Only blocks at or before this time (RFC 3339).") var toTime: String?
-    @Option(help: "The file to write.") var out: String
+    @Option(help: "The file to write; with --with-proofs, a directory for the bundle.") var out: String
+    @Flag(help: "Write a bundle that proves the export complete and correct (jsonl and csv): see verify-export.") var withProofs = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -47,8 +48,19 @@ struct Export: ParsableCommand {
             if let t0 { while from <= to, let b = try ledger.store.block(at: from), b.header.time < t0 { from += 1 } }
             if let t1 { while to >= from, let b = try ledger.store.block(at: to), b.header.time > t1 { to -= 1 } }
 
-            FileManager.default.createFile(atPath: out, contents: nil)
-            guard let file = FileHandle(forWritingAtPath: out) else { throw CairnError(.storage, "couldn't write \(out)") }
+            var path = out
+            if withProofs {
+                guard format == .jsonl || format == .csv else {
+                    throw CairnError(.usage, "--with-proofs bundles jsonl and csv exports (camt documents carry a fresh message id)")
+                }
+                guard !FileManager.default.fileExists(atPath: out) else {
+                    throw CairnError(.storage, "couldn't write the bundle: \(out) exists")
+                }
+                try FileManager.default.createDirectory(atPath: out + "/proofs", withIntermediateDirectories: true)
+                path = out + "/export." + format.rawValue
+            }
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let file = FileHandle(forWritingAtPath: path) else { throw CairnError(.storage, "couldn't write \(path)") }
             defer { try? file.close() }
             let sink: (String) -> Void = { file.write(Data($0.utf8)) }
             var count = 0
@@ -84,6 +96,10 @@ struct Export: ParsableCommand {
                         .invalidField, "the \(format.rawValue) document does not validate: \(issues[0].path): \(issues[0].message)")
                 }
                 file.write(Data(bytes))
+            }
+            if withProofs {
+                try ExportBundle.write(
+                    ledger: ledger, dir: out, format: format.rawValue, account: account, from: from, to: to, fromTime: t0, toTime: t1)
             }
             if output.json {
                 printJSON([
@@ -130,23 +146,32 @@ struct LedgerRecords {
     let account: String?
 
     func visit(_ body: (ExportRecord) throws -> Void) throws {
-        let g = ledger.genesis
         for height in from...to {
             guard let block = try ledger.store.block(at: height) else { continue }
             let h = block.header
             for (i, leaf) in try ledger.store.leaves(from: h.firstLeaf, count: h.count).enumerated() {
                 let e = try Envelope(leaf: leaf)
-                let n = e.notice
-                if let account, n.money?.from != account, n.money?.to != account { continue }
-                let digits = n.money.flatMap { g.minorDigits($0.currency) }
-                try body(
-                    ExportRecord(
-                        id: n.id, kind: n.kind.rawValue, height: height, leafIndex: h.firstLeaf + UInt64(i), time: h.time.description,
-                        submitter: n.submitter, from: n.money?.from, to: n.money?.to,
-                        amount: n.money.flatMap { m in digits.flatMap { Amount.parse(m.amount, minorDigits: $0) } },
-                        currency: n.money?.currency, minorDigits: digits, reference: n.reference, refs: n.refs,
-                        signers: e.signatures.map(\.signer), envelope: String(decoding: leaf, as: UTF8.self)))
+                guard LedgerRecords.matches(e.notice, account: account) else { continue }
+                try body(LedgerRecords.record(e, leaf: leaf, index: h.firstLeaf + UInt64(i), header: h, genesis: ledger.genesis))
             }
         }
+    }
+
+    /// Whether a notice moves money in or out of `account` (always, without one).
+    static func matches(_ n: Notice, account: String?) -> Bool {
+        guard let account else { return true }
+        return n.money?.from == account || n.money?.to == account
+    }
+
+    /// The export record of one committed leaf; `verify-export` rebuilds records the same way.
+    static func record(_ e: Envelope, leaf: [UInt8], index: UInt64, header h: BlockHeader, genesis g: Genesis) -> ExportRecord {
+        let n = e.notice
+        let digits = n.money.flatMap { g.minorDigits($0.currency) }
+        return ExportRecord(
+            id: n.id, kind: n.kind.rawValue, height: h.height, leafIndex: index, time: h.time.description,
+            submitter: n.submitter, from: n.money?.from, to: n.money?.to,
+            amount: n.money.flatMap { m in digits.flatMap { Amount.parse(m.amount, minorDigits: $0) } },
+            currency: n.money?.currency, minorDigits: digits, reference: n.reference, refs: n.refs,
+            signers: e.signatures.map(\.signer), envelope: String(decoding: leaf, as: UTF8.self))
     }
 }

@@ -91,3 +91,51 @@ import Testing
         }
     }
 }
+
+/// Export bundles: complete and correct exports, proven offline, and every kind of edit caught.
+@Suite(.serialized) struct ExportBundleCLITests {
+    @Test func bundlesVerifyAndEditsAreNamed() throws {
+        let c = try IntegrityTests.chain()
+        let bundle = c.dir.appendingPathComponent("bundle").path
+        let r = try cairn("export", "--data", c.data, "--format", "jsonl", "--from-height", "2", "--with-proofs", "--out", bundle)
+        #expect(r.status == 0, "\(r)")
+        let ok = try cairn("verify-export", bundle, "--genesis", c.genesisPath, "--json")
+        #expect(ok.status == 0 && ok.json["lines"]?.int64Value == 3, "\(ok)")
+        // A filtered CSV bundle is proven complete for its filter.
+        let csv = c.dir.appendingPathComponent("csv").path
+        #expect(
+            try cairn("export", "--data", c.data, "--format", "csv", "--account", "bank-c.example/eur", "--with-proofs", "--out", csv)
+                .status == 0)
+        #expect(try cairn("verify-export", csv, "--genesis", c.genesisPath).status == 0)
+
+        let export = bundle + "/export.jsonl"
+        let original = try String(contentsOfFile: export, encoding: .utf8)
+        var lines = original.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        func check(_ text: String, _ expected: String, _ what: String) throws {
+            try text.write(toFile: export, atomically: true, encoding: .utf8)
+            let v = try cairn("verify-export", bundle, "--genesis", c.genesisPath)
+            #expect(v.status == 1 && v.err.contains(expected), "\(what): \(v.err)")
+        }
+        try check(original.replacingOccurrences(of: "\"height\":3", with: "\"height\":2"), "line 3 does not match", "edited height")
+        try check(lines.dropFirst().map { $0 + "\n" }.joined(), "line 1 is out of place", "removed first line")
+        try check((lines + [lines[1]]).map { $0 + "\n" }.joined(), "line 4 is extra", "duplicated line")
+        try check(lines.dropLast().map { $0 + "\n" }.joined(), "lacks line 3 of 3", "removed last line")
+        lines.swapAt(0, 1)
+        try check(lines.map { $0 + "\n" }.joined(), "line 1 is out of place", "swapped lines")
+        try original.write(toFile: export, atomically: true, encoding: .utf8)
+        #expect(try cairn("verify-export", bundle, "--genesis", c.genesisPath).status == 0)
+
+        // A proof file swapped for another leaf's, or removed.
+        let proofs = bundle + "/proofs/"
+        let a = try String(contentsOfFile: proofs + "2.tlog-proof", encoding: .utf8)
+        try String(contentsOfFile: proofs + "3.tlog-proof", encoding: .utf8).write(
+            toFile: proofs + "2.tlog-proof", atomically: true, encoding: .utf8)
+        let swapped = try cairn("verify-export", bundle, "--genesis", c.genesisPath)
+        #expect(swapped.status == 1 && swapped.err.contains("proofs/2.tlog-proof is not the proof of leaf 2"), "\(swapped)")
+        try FileManager.default.removeItem(atPath: proofs + "2.tlog-proof")
+        let missing = try cairn("verify-export", bundle, "--genesis", c.genesisPath)
+        #expect(missing.status == 1 && missing.err.contains("proofs/2.tlog-proof is missing"), "\(missing)")
+        try a.write(toFile: proofs + "2.tlog-proof", atomically: true, encoding: .utf8)
+        #expect(try cairn("verify-export", bundle, "--genesis", c.genesisPath).status == 0)
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import CairnCore
+import CairnExport
+import CairnLedger
+import CairnStore
+import Foundation
+
+/// An export with its proofs, as a directory:
+/// - `export.jsonl` or `export.csv`: the export;
+/// - `manifest.json`: origin, genesis hash, format, filters, the block range and the leaf range;
+/// - `blocks.jsonl`: the headers and seals of blocks from-1...to, and of to+1 when it exists;
+/// - `start.checkpoint`, `end.checkpoint`: the signed checkpoints of blocks from-1 and to;
+/// - `consistency.txt`: the consistency proof from the start size to the end size;
+/// - `proofs/<index>.tlog-proof`: every leaf of the range with its inclusion proof against the end.
+enum ExportBundle {
+    static func write(
+        ledger: Ledger, dir: String, format: String, account: String?, from: UInt64, to: UInt64, fromTime: Timestamp?, toTime: Timestamp?
+    ) throws {
+        let store = ledger.store
+        guard let startBlock = try store.block(at: from - 1), let endBlock = try store.block(at: to) else {
+            throw CairnError(.notFound, "blocks \(from - 1) and \(to) must exist")
+        }
+        let start = startBlock.header.logSize
+        let end = endBlock.header.logSize
+        var manifest = JSONObject([
+            ("format", .string("cairn/v1/export-bundle")), ("origin", .string(ledger.genesis.origin)),
+            ("genesis", .string(ledger.genesis.hash.hex)), ("export", .string(format)), ("fromHeight", .int(from)), ("toHeight", .int(to)),
+            ("startSize", .int(start)), ("endSize", .int(end)),
+        ])
+        if let account { manifest["account"] = .string(account) }
+        if let fromTime { manifest["fromTime"] = .string(fromTime.description) }
+        if let toTime { manifest["toTime"] = .string(toTime.description) }
+        try write(String(decoding: JSON.canonical(.object(manifest)), as: UTF8.self) + "\n", dir + "/manifest.json")
+        var blocks = ""
+        let last = try store.block(at: to + 1) == nil ? to : to + 1
+        for h in (from - 1)...last {
+            let b = try store.block(at: h)!
+            let seals: [JSONValue] = b.seals.map {
+                .object(
+                    JSONObject([
+                        ("keyId", .string(NoticeSignature(signer: $0.signer, keyID: $0.keyID, sig: $0.sig).keyIDHex)),
+                        ("sig", .string(Base64.encode($0.sig))), ("signer", .string($0.signer)),
+                    ]))
+            }
+            blocks +=
+                String(decoding: JSON.canonical(.object(JSONObject([("header", b.header.json), ("seals", .array(seals))]))), as: UTF8.self)
+                + "\n"
+        }
+        try write(blocks, dir + "/blocks.jsonl")
+        try write(startBlock.checkpoint, dir + "/start.checkpoint")
+        try write(endBlock.checkpoint, dir + "/end.checkpoint")
+        let endNote = try SignedNote(parsing: endBlock.checkpoint)
+        if start > 0 {
+            try write(
+                ConsistencyProofFile(oldSize: start, hashes: try store.consistencyProof(old: start, new: end), checkpoint: endNote).encoded,
+                dir + "/consistency.txt")
+        }
+        var index = start
+        while index < end {
+            let leaves = try store.leaves(from: index, count: min(1024, end - index))
+            for leaf in leaves {
+                let proof = TlogProof(
+                    extra: leaf, index: index, hashes: try store.inclusionProof(index: index, size: end), checkpoint: endNote)
+                try write(proof.encoded, dir + "/proofs/\(index).tlog-proof")
+                index += 1
+            }
+        }
+    }
+
+    static func write(_ text: String, _ path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+struct VerifyExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-export",
+        abstract: "Check an export bundle offline with only the genesis file: complete, correct, and extending its start.")
+
+    @Argument(help: "The bundle directory written by export --with-proofs.") var dir: String
+    @Option(help: "The genesis file.") var genesis: String
+    @OptionGroup var output: OutputOptions
+
+    func fail(_ what: String) -> CairnError { CairnError(.invalidProof, "\(dir): \(what)") }
+
+    func run() throws {
+        try CairnCLI.run(output) {
+            let g = try Genesis(bytes: try readBytes(genesis))
+            let m = try FieldReaderBox(try JSON.parse(try readBytes(dir + "/manifest.json")))
+            guard m.string("origin") == g.origin, m.string("genesis") == g.hash.hex else { throw fail("the bundle is from another ledger") }
+            guard let format = m.string("export"), format == "jsonl" || format == "csv", let from = m.int("fromHeight"),
+                let to = m.int("toHeight"),
+                let start = m.int("startSize"), let end = m.int("endSize"), from >= 1, from <= to, start <= end
+            else { throw fail("manifest.json is malformed") }
+            let account = m.string("account")
+            let fromTime = m.string("fromTime").flatMap { Timestamp(rfc3339: $0) }
+            let toTime = m.string("toTime").flatMap { Timestamp(rfc3339: $0) }
+
+            // The headers chain, each sealed under finality by the genesis validators.
+            let validators = LedgerState(genesis: g)
+            let finality = (g.policy("finality") ?? .any([])).resolved(in: validators.policyContext())
+            var headers: [BlockHeader] = []
+            for (i, line) in try readText(dir + "/blocks.jsonl").split(separator: "\n").enumerated() {
+                let o = try FieldReaderBox(try JSON.parse(Array(line.utf8)))
+                guard let hv = o.value("header"), let sv = o.value("seals")?.arrayValue else {
+                    throw fail("blocks.jsonl line \(i + 1) is malformed")
+                }
+                let h = try BlockHeader(canonical: JSON.canonical(hv))
+                var sealers = Set<String>()
+                for s in sv {
+                    let so = FieldReaderBox(s)
+                    guard let signer = so.string("signer"), let id = so.string("keyId").flatMap({ Hex.decode($0) }), id.count == 4,
+                        let sig = so.string("sig").flatMap({ Base64.decode($0) }),
+                        let key = validators.key(signer, id.reduce(0) { $0 << 8 | UInt32($1) }),
+                        key.isValidSignature(sig, for: h.signingMessage)
+                    else { throw fail("blocks.jsonl line \(i + 1): a seal of block \(h.height) does not verify") }
+                    sealers.insert(signer)
+                }
+                guard finality.isSatisfied(by: sealers) else { throw fail("block \(h.height) is not sealed under finality") }
+                if let prev = headers.last, h.prev != prev.hash || h.height != prev.height + 1 {
+                    throw fail("block \(h.height) does not follow block \(prev.height)")
+                }
+                headers.append(h)
+            }
+            guard headers.first?.height == from - 1, headers.count >= Int(to - from) + 2 else {
+                throw fail("blocks.jsonl does not cover blocks \(from - 1)...\(to)")
+            }
+            let startHeader = headers[0]
+            let endHeader = headers[Int(to - from) + 1]
+            guard startHeader.logSize == start, endHeader.logSize == end else { throw fail("the leaf range does not match the blocks") }
+            // The time filter, proven by the blocks on either side of the range.
+            if let fromTime, from > 1, startHeader.time >= fromTime {
+                throw fail("block \(from - 1) is inside the time window but not exported")
+            }
+            if let toTime, headers.count > Int(to - from) + 2, headers.last!.time <= toTime {
+                throw fail("block \(to + 1) is inside the time window but not exported")
+            }
+            for h in headers.dropFirst().prefix(Int(to - from) + 1) {
+                if let fromTime, h.time < fromTime { throw fail("block \(h.height) is before the time window") }
+                if let toTime, h.time > toTime { throw fail("block \(h.height) is after the time window") }
+            }
+
+            // Both checkpoints are the blocks' own, signed; the end extends the start.
+            let endText = try readText(dir + "/end.checkpoint")
+            for (file, h) in [("start.checkpoint", startHeader), ("end.checkpoint", endHeader)] {
+                let note = try SignedNote(parsing: try readText(dir + "/" + file))
+                let keys = g.members(withRole: "validator").flatMap { validators.keys[$0] ?? [] }
+                guard note.text == Checkpoint(origin: g.origin, size: h.logSize, root: h.logRoot, height: h.height, blockHash: h.hash).text,
+                    finality.isSatisfied(by: Set(note.verify(keys: keys).verified.map(\.name)))
+                else { throw fail("\(file) is not the signed checkpoint of block \(h.height)") }
+            }
+            if start > 0 {
+                let c = try ConsistencyProofFile(parsing: try readText(dir + "/consistency.txt"))
+                guard c.oldSize == start, c.checkpoint.encoded == endText,
+                    MerkleVerify.consistency(
+                        oldSize: start, newSize: end, oldRoot: startHeader.logRoot, newRoot: endHeader.logRoot, proof: c.hashes)
+                        == .valid
+                else { throw fail("consistency.txt does not show that the end checkpoint extends the start") }
+            }
+
+            // Every leaf of the range, proven against the end checkpoint; the export rebuilt from them.
+            var expected: [String] = format == "csv" ? [CSVWriter.header] : []
+            for index in start..<end {
+                let file = "proofs/\(index).tlog-proof"
+                guard let text = try? readText(dir + "/" + file) else {
+                    throw fail("\(file) is missing: the export is not proven complete")
+                }
+                let proofs = try TlogProof.parseMany(text)
+                guard proofs.count == 1, proofs[0].index == index, proofs[0].checkpoint.encoded == endText else {
+                    throw fail("\(file) is not the proof of leaf \(index) against the end checkpoint")
+                }
+                let proven: ProvenNotice
+                switch ProofVerifier.verify(proofs, genesis: g) {
+                case .success(let p): proven = p
+                case .failure(let e): throw fail("\(file): \(e.message)")
+                }
+                guard LedgerRecords.matches(proven.envelope.notice, account: account) else { continue }
+                guard let h = headers.first(where: { index >= $0.firstLeaf && index < $0.firstLeaf + $0.count }) else {
+                    throw fail("leaf \(index) is in no block of the bundle")
+                }
+                let r = LedgerRecords.record(proven.envelope, leaf: proofs[0].extra!, index: index, header: h, genesis: g)
+                expected.append(format == "csv" ? CSVWriter.row(r) : JSONLinesWriter.line(r))
+            }
+            let separator = format == "csv" ? "\r\n" : "\n"
+            let actual = try readText(dir + "/export." + format).components(separatedBy: separator).dropLast().map { $0 + separator }
+            for (i, line) in actual.enumerated() where i >= expected.count || expected[i] != line {
+                let why =
+                    i >= expected.count
+                    ? "is extra" : expected.contains(line) ? "is out of place or duplicated" : "does not match the proven leaves"
+                throw fail("export.\(format) line \(i + 1) \(why)")
+            }
+            guard actual.count == expected.count else { throw fail("export.\(format) lacks line \(actual.count + 1) of \(expected.count)") }
+            if output.json {
+                printJSON([
+                    "ok": .bool(true), "lines": .int(actual.count), "leaves": .int(end - start), "fromHeight": .int(from),
+                    "toHeight": .int(to),
+                ])
+            } else {
+                print("ok: \(actual.count) lines proven complete and correct over leaves \(start)..<\(end), blocks \(from)...\(to)")
+            }
+        }
+    }
+}
+
+/// Small lenient accessors for reading bundle files (strictness comes from the checks after).
+struct FieldReaderBox {
+    let object: JSONObject
+    init(_ v: JSONValue) { object = v.objectValue ?? JSONObject() }
+    func value(_ k: String) -> JSONValue? { object[k] }
+    func string(_ k: String) -> String? { object[k]?.stringValue }
+    func int(_ k: String) -> UInt64? { object[k]?.int64Value.flatMap { $0 >= 0 ? UInt64($0) : nil } }
+}
