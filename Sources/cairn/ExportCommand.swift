@@ -50,9 +50,6 @@ struct Export: ParsableCommand {
 
             var path = out
             if withProofs {
-                guard format == .jsonl || format == .csv else {
-                    throw CairnError(.usage, "--with-proofs bundles jsonl and csv exports (camt documents carry a fresh message id)")
-                }
                 guard !FileManager.default.fileExists(atPath: out) else {
                     throw CairnError(.storage, "couldn't write the bundle: \(out) exists")
                 }
@@ -64,7 +61,8 @@ struct Export: ParsableCommand {
             defer { try? file.close() }
             let sink: (String) -> Void = { file.write(Data($0.utf8)) }
             var count = 0
-            let records = LedgerRecords(ledger: ledger, from: from, to: to, account: account)
+            var records = LedgerRecords(ledger: ledger, from: from, to: to, account: account)
+            records.progress = Progress.terminal("exporting block")
             switch format {
             case .jsonl:
                 try records.visit { r in
@@ -144,9 +142,12 @@ struct LedgerRecords {
     let from: UInt64
     let to: UInt64
     let account: String?
+    /// Called after each block with (height, last height).
+    var progress: (UInt64, UInt64) -> Void = { _, _ in }
 
     func visit(_ body: (ExportRecord) throws -> Void) throws {
         for height in from...to {
+            defer { progress(height, to) }
             guard let block = try ledger.store.block(at: height) else { continue }
             let h = block.header
             for (i, leaf) in try ledger.store.leaves(from: h.firstLeaf, count: h.count).enumerated() {

@@ -266,14 +266,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         try CairnCLI.run(output) {
             let store = try SQLiteStore.open(path: LedgerDirectory(data.data).database)
-            let tty = isatty(STDERR_FILENO) == 1
-            var last = Date.distantPast
-            let verifier = ChainVerifier(store: store) { height, head in
-                guard tty, Date().timeIntervalSince(last) > 0.2 || height == head else { return }
-                last = Date()
-                FileHandle.standardError.write(Data("\rverifying block \(height) of \(head)".utf8))
-                if height == head { FileHandle.standardError.write(Data("\n".utf8)) }
-            }
+            let verifier = ChainVerifier(store: store, progress: Progress.terminal("verifying block"))
             switch try verifier.verify() {
             case .success(let r):
                 if output.json {

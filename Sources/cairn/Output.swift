@@ -53,3 +53,17 @@ extension JSONValue {
     static func int(_ v: some BinaryInteger) -> JSONValue { .number(Double(v)) }
     static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
 }
+
+/// A progress line on stderr, only when stderr is a terminal, at most five times a second.
+enum Progress {
+    static func terminal(_ what: String) -> (UInt64, UInt64) -> Void {
+        guard isatty(STDERR_FILENO) == 1 else { return { _, _ in } }
+        nonisolated(unsafe) var last = Date.distantPast
+        return { current, total in
+            guard Date().timeIntervalSince(last) > 0.2 || current == total else { return }
+            last = Date()
+            FileHandle.standardError.write(Data("\r\(what) \(current) of \(total)".utf8))
+            if current == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}

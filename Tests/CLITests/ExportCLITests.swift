@@ -139,3 +139,28 @@ import Testing
         #expect(try cairn("verify-export", bundle, "--genesis", c.genesisPath).status == 0)
     }
 }
+
+@Suite(.serialized) struct CamtBundleCLITests {
+    @Test func camtBundlesProveEntriesAndBalances() throws {
+        let c = try IntegrityTests.chain()
+        for format in ["camt.053", "camt.054"] {
+            let bundle = c.dir.appendingPathComponent(format).path
+            #expect(
+                try cairn("export", "--data", c.data, "--format", format, "--from-height", "2", "--with-proofs", "--out", bundle).status
+                    == 0)
+            let ok = try cairn("verify-export", bundle, "--genesis", c.genesisPath, "--json")
+            #expect(ok.status == 0 && ok.json["entries"]?.int64Value == 6, "\(format): \(ok)")
+        }
+        let doc = c.dir.appendingPathComponent("camt.053/export.camt.053").path
+        let original = try String(contentsOfFile: doc, encoding: .utf8)
+        for (from, to, expected) in [
+            ("<Amt Ccy=\"EUR\">250.25</Amt>", "<Amt Ccy=\"EUR\">250.26</Amt>", "does not match leaf"),
+            ("<Cd>CLBD</Cd>", "<Cd>XXXX</Cd>", "CLBD balance"),
+        ] {
+            try original.replacingOccurrences(of: from, with: to).write(toFile: doc, atomically: true, encoding: .utf8)
+            let v = try cairn("verify-export", c.dir.appendingPathComponent("camt.053").path, "--genesis", c.genesisPath)
+            #expect(v.status == 1 && v.err.contains("export.camt.053 line "), "\(from): \(v.err)")
+            #expect(v.err.contains(expected), "\(from): \(v.err)")
+        }
+    }
+}
