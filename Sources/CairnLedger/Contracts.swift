@@ -67,6 +67,12 @@ enum Contracts {
         let f = n.contract!
         switch n.kind {
         case .contractDeploy:
+            guard f.language == Int64(Contract.languageVersion) else {
+                throw CairnError(
+                    CairnError.Code(rawValue: "invalid_contract"),
+                    "notice \(n.id): the contract is written for language \(f.language ?? 0); this ledger runs language \(Contract.languageVersion)"
+                )
+            }
             switch Contract.compile(f.source!) {
             case .success(let c):
                 guard state.contracts[c.hash] == nil else {
@@ -133,11 +139,14 @@ enum Contracts {
         }
     }
 
-    /// Whether an act's signers satisfy the action's guard now; nil for other kinds.
-    static func authorizes(_ n: Notice, signers: Set<String>, in state: LedgerState) -> Bool? {
-        guard n.kind == .contractAct, let f = n.contract, let i = state.instance(f.instance!), let c = state.contracts[i.contract] else {
-            return nil
-        }
+    /// Whether an act's signers satisfy the action's guard at `now`, on the instance as it will
+    /// stand then: timeouts due by `now` fire at the start of the next block, before this notice.
+    /// nil for other kinds.
+    static func authorizes(_ n: Notice, signers: Set<String>, in state: LedgerState, now: Timestamp) -> Bool? {
+        guard n.kind == .contractAct, let f = n.contract else { return nil }
+        var s = state
+        fireTimeouts(at: now, on: &s)
+        guard let i = s.instance(f.instance!), let c = s.contracts[i.contract] else { return false }
         return c.authorizes(i.state, action: f.action!, signers: signers)
     }
 

@@ -173,6 +173,8 @@ public final class Ledger {
             projectedIDs = ids
         }
         guard !projectedIDs.contains(envelope.notice.id) else { return }
+        // The next block starts by firing the timeouts due by then.
+        Contracts.fireTimeouts(at: now, on: &projected!)
         // Read the set through self: a captured copy would make the insert below copy it whole.
         let known = { (ref: String) in self.projectedIDs.contains(ref) || self.isCommitted(ref) }
         if case .failure(let error) = Rules.apply(envelope, to: &projected!, time: now, signaturesVerified: true, refStatus: known) {

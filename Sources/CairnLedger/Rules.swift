@@ -137,7 +137,7 @@ public enum Rules {
         let signers = try signers(of: e, policy: policy, in: state)
         try verifySignatures(e, in: state)
         var missing = policy.missing(given: signers)
-        if missing == nil, Contracts.authorizes(n, signers: signers, in: state) == false {
+        if missing == nil, Contracts.authorizes(n, signers: signers, in: state, now: now) == false {
             missing = "signatures that the guard of action \(n.contract!.action!) accepts"
         }
         return Admission(complete: missing == nil, missing: missing)

@@ -95,7 +95,9 @@ struct ContractCommand: ParsableCommand {
             try CairnCLI.run(output) {
                 let (contract, errors, _) = try ContractCommand.compile(file)
                 guard contract != nil else { throw CairnError(CairnError.Code(rawValue: "invalid_contract"), errors[0]) }
-                let body = try common.body(kind: "contract.deploy", submitter: submitter, fields: [("source", .string(try readText(file)))])
+                let body = try common.body(
+                    kind: "contract.deploy", submitter: submitter,
+                    fields: [("language", .int(Contract.languageVersion)), ("source", .string(try readText(file)))])
                 print(String(decoding: JSON.canonical(body), as: UTF8.self))
             }
         }

@@ -77,6 +77,30 @@ import Testing
         }
     }
 
+    /// Escrow after its deadline: the payer alone refunds; before it, the payer alone cannot.
+    @Test func escrowPayerRefundsAloneAfterTheDeadline() throws {
+        let c = try Consortium()
+        try c.fund([("bank-a.example/eur", "100.00")])
+        let hash = try deploy(c, "escrow")
+        let id = try open(
+            c, hash,
+            params: [
+                "payer": "bank-a.example", "payee": "bank-b.example", "arbiter": "bank-c.example", "payer_account": "bank-a.example/eur",
+                "payee_account": "bank-b.example/eur", "cur": "EUR", "amount": "40.00 EUR", "deadline": at(30), "final": at(60),
+            ], deposits: ["bank-a.example/eur=40.00"], by: ["bank-a.example"])
+        #expect(try balance(c, "bank-a.example/eur") == "60.00")
+        // Before the deadline, the payer's signature alone leaves the refund pending.
+        let early = try cairn(
+            ["contract", "act", "--instance", id, "--action", "refund", "--submitter", "bank-a.example"], env: ["CAIRN_NOW": at(10)])
+        let signed = try c.file(try cairn("sign", "--key", c.key("bank-a.example"), try c.file(early.out)).out)
+        let pending = try cairn(["submit", "--data", c.data, signed, "--json"], env: ["CAIRN_NOW": at(10)])
+        #expect(pending.json["status"]?.stringValue == "pending", "\(pending)")
+        // After the deadline, the payer alone refunds.
+        try act(c, id, "refund", by: ["bank-a.example"], minute: 40)
+        #expect(try balance(c, "bank-a.example/eur") == "100.00")
+        #expect(try c.verify().status == 0)
+    }
+
     @Test func htlc() throws {
         let secret = "c0ffee00c0ffee00"
         let lock = Hash.sha256(Hex.decode(secret)!).hex

@@ -31,8 +31,10 @@ public struct Notice: Sendable {
     /// The fields of the contract kinds. Values of `params` and `args` are converted by the ledger,
     /// which knows the contract's declared types.
     public struct ContractFields: Sendable, Equatable {
-        /// contract.deploy: the source text; the contract is addressed by its SHA-256.
+        /// contract.deploy: the source text (the contract is addressed by its SHA-256) and the
+        /// language version it was written for, so replay uses the same semantics.
         public var source: String?
+        public var language: Int64?
         /// contract.open: the contract's hash, its parameters and the opening deposits.
         public var contract: String?
         public var params: JSONObject
@@ -152,6 +154,7 @@ extension Notice {
             let source = try r.string("source")
             guard !source.isEmpty, source.utf8.count <= 65_536 else { throw r.fail("source", "must be 1 byte to 64 KiB") }
             f.source = source
+            f.language = try r.int("language")
         case .contractOpen:
             f.contract = try hexID("contract")
             f.params = try object("params")
