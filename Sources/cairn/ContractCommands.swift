@@ -163,38 +163,36 @@ struct ContractCommand: ParsableCommand {
 
     struct ShowInstance: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show an open contract instance: its contract, locked funds and next timeout.")
+            commandName: "show", abstract: "Show a contract instance: its contract, locked funds, next timeout and history.")
         @OptionGroup var data: DataOption
-        @Argument(help: "The instance id.") var instance: String
+        @Argument(help: "The instance id (the id of its contract.open notice).") var instance: String
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try CairnCLI.run(output) {
                 let ledger = try data.open()
-                guard let i = ledger.state.instance(instance), let c = ledger.state.contracts[i.contract] else {
-                    let record = try ledger.store.notice(instance)
-                    if record?.status == .committed {
-                        throw CairnError(.notFound, "instance \(instance) is closed (opened at height \(record?.height ?? 0))")
-                    }
-                    throw CairnError(.notFound, "no open instance \(instance)")
-                }
+                guard let opened = try ledger.store.notice(instance), opened.status == .committed, let openIndex = opened.leafIndex,
+                    let openNotice = try? Envelope(leaf: try ledger.store.leaves(from: openIndex, count: 1)[0]).notice,
+                    openNotice.kind == .contractOpen, let hash = openNotice.contract?.contract
+                else { throw CairnError(.notFound, "no contract instance \(instance)") }
                 // History: the opening notice, then every action on this instance, in log order.
-                var history: [(height: UInt64, id: String, what: String)] = []
-                if let opened = try ledger.store.notice(i.id) { history.append((opened.height ?? 0, i.id, "open")) }
+                var history: [(height: UInt64, id: String, what: String)] = [(opened.height ?? 0, instance, "open")]
                 for index in try ledger.store.leafIndices(kind: "contract.act", below: ledger.head.header.logSize) {
                     let e = try Envelope(leaf: try ledger.store.leaves(from: index, count: 1)[0])
-                    guard let f = e.notice.contract, f.instance == i.id else { continue }
+                    guard let f = e.notice.contract, f.instance == instance else { continue }
                     let height = try ledger.store.notice(e.notice.id)?.height ?? 0
                     history.append((height, e.notice.id, "\(f.action ?? "") by \(e.signatures.map(\.signer).joined(separator: ", "))"))
                 }
                 let g = ledger.genesis
-                let locked = i.state.locked.map {
+                let open = ledger.state.instance(instance)
+                let locked = (open?.state.locked ?? []).map {
                     "\(Amount.format($0.amount, minorDigits: g.minorDigits($0.currency) ?? 0)) \($0.currency)"
                 }
-                let timeout = i.state.nextTimeout.map { Timestamp(seconds: $0).description }
+                let timeout = open?.state.nextTimeout.map { Timestamp(seconds: $0).description }
+                let name = ledger.state.contracts[hash]?.name ?? ""
                 if output.json {
                     printJSON([
-                        "instance": .string(i.id), "contract": .string(i.contract), "name": .string(c.name),
+                        "instance": .string(instance), "contract": .string(hash), "name": .string(name), "open": .bool(open != nil),
                         "locked": .array(locked.map(JSONValue.string)), "nextTimeout": .optional(timeout),
                         "history": .array(
                             history.map {
@@ -202,8 +200,8 @@ struct ContractCommand: ParsableCommand {
                             }),
                     ])
                 } else {
-                    print("instance \(i.id)")
-                    print("  contract: \(c.name) \(i.contract)")
+                    print("instance \(instance) (\(open == nil ? "closed" : "open"))")
+                    print("  contract: \(name) \(hash)")
                     print("  locked: \(locked.isEmpty ? "nothing" : locked.joined(separator: ", "))")
                     print("  next timeout: \(timeout ?? "none")")
                     for h in history { print("  height \(h.height): \(h.what) (\(h.id))") }

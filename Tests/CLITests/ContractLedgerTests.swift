@@ -51,7 +51,9 @@ import Testing
         #expect(try c.seal().json["committed"]?.arrayValue?.count == 1)
         #expect(try balance(c, "bank-b.example/eur") == "100.00")
         #expect(try balance(c, "bank-a.example/eur") == "400.00")
-        #expect(try cairn("contract", "show", "--data", c.data, instance).status == 1, "a closed instance is no longer open")
+        let closed = try cairn("contract", "show", "--data", c.data, instance, "--json").json
+        #expect(closed["open"] == .bool(false) && closed["locked"]?.arrayValue == [], "a closed instance locks nothing: \(closed)")
+        #expect(closed["history"]?.arrayValue?.count == 2, "open, then release")
         #expect(try c.verify().status == 0)
     }
 
@@ -69,7 +71,7 @@ import Testing
         let sealed = try cairn("seal", "--data", c.data, "--json", env: ["CAIRN_NOW": later])
         #expect(sealed.status == 0, "\(sealed)")
         #expect(try balance(c, "bank-a.example/eur") == "500.00", "the funds returned to the payer")
-        #expect(try cairn("contract", "show", "--data", c.data, instance).status == 1)
+        #expect(try cairn("contract", "show", "--data", c.data, instance, "--json").json["open"] == .bool(false))
         #expect(try c.verify().status == 0)
         // An act on the closed instance is refused at once.
         let act = try c.file(
