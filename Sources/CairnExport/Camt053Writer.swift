@@ -9,36 +9,51 @@ public enum Camt053Writer {
     /// Throws before writing the piece concerned when a statement does not add up
     /// (`opening + credits - debits != closing`), an entry does not belong to the account, an
     /// amount breaks the ISO limits, or a text field is too long.
-    public static func write(header: ExportHeader, statements: some Sequence<Statement>, to sink: (String) -> Void) throws(ExportError) {
+    public static func write(header: ExportHeader, statements: some Sequence<Statement>, to sink: (String) -> Void) throws {
+        let all = Array(statements)
+        try write(header: header, statements: all, entries: { i, visit in for r in all[i].entries { try visit(r) } }, to: sink)
+    }
+
+    /// The streaming form: each statement's own `entries` are ignored, and `entries(i, visit)`
+    /// visits statement `i`'s entries instead. It is called twice per statement (for the totals,
+    /// which come first in the document, then for the entries), so no statement's entries need
+    /// to be held in memory: `entries` can be a pass over a ledger.
+    public static func write(
+        header: ExportHeader, statements: [Statement], entries: (Int, (ExportRecord) throws -> Void) throws -> Void,
+        to sink: (String) -> Void
+    ) throws {
         var xml = XMLBuilder(depth: 1)
         xml.open("BkToCstmrStmt")
         try CamtEntry.writeGroupHeader(header, into: &xml)
         sink("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"\(schema.namespace)\">\n" + xml.take())
         for (index, statement) in statements.enumerated() {
-            try write(statement, index: index, header: header, into: &xml, sink: sink)
+            try write(
+                statement, index: index, header: header,
+                entries: { visit in try withoutActuallyEscaping(visit) { try entries(index, $0) } }, into: &xml, sink: sink)
         }
         xml.close("BkToCstmrStmt")
         sink(xml.take() + "</Document>\n")
     }
 
     /// The whole document as bytes (convenience for small exports and tests).
-    public static func document(header: ExportHeader, statements: [Statement]) throws(ExportError) -> [UInt8] {
+    public static func document(header: ExportHeader, statements: [Statement]) throws -> [UInt8] {
         var out = ""
         try write(header: header, statements: statements) { out += $0 }
         return Array(out.utf8)
     }
 
     private static func write(
-        _ statement: Statement, index: Int, header: ExportHeader, into xml: inout XMLBuilder, sink: (String) -> Void
-    ) throws(ExportError) {
-        let totals = try CamtEntry.totals(statement.entries, account: statement.account, currency: statement.currency)
+        _ statement: Statement, index: Int, header: ExportHeader, entries: ((ExportRecord) throws -> Void) throws -> Void,
+        into xml: inout XMLBuilder, sink: (String) -> Void
+    ) throws {
+        let totals = try CamtEntry.totals(visiting: entries, account: statement.account, currency: statement.currency)
         let (expected, overflow) = statement.opening.addingReportingOverflow(totals.net)
         guard !overflow, expected == statement.closing else {
-            throw .balanceMismatch(account: statement.account, expected: expected, closing: statement.closing)
+            throw ExportError.balanceMismatch(account: statement.account, expected: expected, closing: statement.closing)
         }
         guard statement.opening.magnitude <= DecimalAmount.maxMagnitude, statement.closing.magnitude <= DecimalAmount.maxMagnitude,
             (0...DecimalAmount.maxMinorDigits).contains(statement.minorDigits)
-        else { throw .amountOutOfRange(id: statement.account) }
+        else { throw ExportError.amountOutOfRange(id: statement.account) }
         xml.open("Stmt")
         xml.leaf("Id", CamtEntry.reportID(messageID: header.messageID, index: index))
         xml.leaf("CreDtTm", header.created)
@@ -51,9 +66,11 @@ public enum Camt053Writer {
         writeBalance("CLBD", statement.closing, at: statement.toTime, statement, into: &xml)
         CamtEntry.writeSummary(credits: totals.credits, debits: totals.debits, minorDigits: statement.minorDigits, into: &xml)
         sink(xml.take())
-        for record in statement.entries {
-            try CamtEntry.write(record, account: statement.account, currency: statement.currency, into: &xml)
-            sink(xml.take())
+        try withoutActuallyEscaping(sink) { sink in
+            try entries { record in
+                try CamtEntry.write(record, account: statement.account, currency: statement.currency, into: &xml)
+                sink(xml.take())
+            }
         }
         xml.leaf("AddtlStmtInf", "Cairn blocks \(statement.fromHeight) to \(statement.toHeight)")
         xml.close("Stmt")

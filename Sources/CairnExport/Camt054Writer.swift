@@ -44,15 +44,27 @@ public enum Camt054Writer {
 
     public static func write(
         header: ExportHeader, notifications: some Sequence<AccountNotification>, to sink: (String) -> Void
-    ) throws(ExportError) {
+    ) throws {
+        let all = Array(notifications)
+        try write(header: header, notifications: all, entries: { i, visit in for r in all[i].entries { try visit(r) } }, to: sink)
+    }
+
+    /// The streaming form, as `Camt053Writer`'s: `entries(i, visit)` visits notification `i`'s
+    /// entries, twice (totals, then entries), and the notifications' own `entries` are ignored.
+    public static func write(
+        header: ExportHeader, notifications: [AccountNotification], entries: (Int, (ExportRecord) throws -> Void) throws -> Void,
+        to sink: (String) -> Void
+    ) throws {
         var xml = XMLBuilder(depth: 1)
         xml.open("BkToCstmrDbtCdtNtfctn")
         try CamtEntry.writeGroupHeader(header, into: &xml)
         sink("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"\(schema.namespace)\">\n" + xml.take())
         for (index, notification) in notifications.enumerated() {
-            let totals = try CamtEntry.totals(notification.entries, account: notification.account, currency: notification.currency)
+            let totals = try CamtEntry.totals(
+                visiting: { visit in try withoutActuallyEscaping(visit) { try entries(index, $0) } }, account: notification.account,
+                currency: notification.currency)
             guard (0...DecimalAmount.maxMinorDigits).contains(notification.minorDigits) else {
-                throw .amountOutOfRange(id: notification.account)
+                throw ExportError.amountOutOfRange(id: notification.account)
             }
             xml.open("Ntfctn")
             xml.leaf("Id", CamtEntry.reportID(messageID: header.messageID, index: index))
@@ -65,9 +77,11 @@ public enum Camt054Writer {
                 "Acct", notification.account, currency: notification.currency, owner: notification.owner, into: &xml)
             CamtEntry.writeSummary(credits: totals.credits, debits: totals.debits, minorDigits: notification.minorDigits, into: &xml)
             sink(xml.take())
-            for record in notification.entries {
-                try CamtEntry.write(record, account: notification.account, currency: notification.currency, into: &xml)
-                sink(xml.take())
+            try withoutActuallyEscaping(sink) { sink in
+                try entries(index) { record in
+                    try CamtEntry.write(record, account: notification.account, currency: notification.currency, into: &xml)
+                    sink(xml.take())
+                }
             }
             xml.leaf("AddtlNtfctnInf", "Cairn blocks \(notification.fromHeight) to \(notification.toHeight)")
             xml.close("Ntfctn")
@@ -78,7 +92,7 @@ public enum Camt054Writer {
     }
 
     /// The whole document as bytes (convenience for small exports and tests).
-    public static func document(header: ExportHeader, notifications: [AccountNotification]) throws(ExportError) -> [UInt8] {
+    public static func document(header: ExportHeader, notifications: [AccountNotification]) throws -> [UInt8] {
         var out = ""
         try write(header: header, notifications: notifications) { out += $0 }
         return Array(out.utf8)

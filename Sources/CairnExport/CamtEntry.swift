@@ -235,6 +235,27 @@ enum CamtEntry {
         xml.close("TxsSummry")
     }
 
+    /// Counts and sums the entries that `entries` visits, checking each one; `entries` may be a
+    /// pass over a ledger, so nothing is held in memory.
+    static func totals(
+        visiting entries: ((ExportRecord) throws -> Void) throws -> Void, account: String, currency: String
+    ) throws -> (credits: (Int, UInt64), debits: (Int, UInt64), net: Int64) {
+        var credits = (0, UInt64(0))
+        var debits = (0, UInt64(0))
+        var net = Int64(0)
+        try entries { record in
+            let t = try totals([record], account: account, currency: currency)
+            credits = (credits.0 + t.credits.0, credits.1 + t.credits.1)
+            debits = (debits.0 + t.debits.0, debits.1 + t.debits.1)
+            let (sum, overflow) = net.addingReportingOverflow(t.net)
+            guard !overflow, credits.1 <= DecimalAmount.maxMagnitude, debits.1 <= DecimalAmount.maxMagnitude else {
+                throw ExportError.amountOutOfRange(id: record.id)
+            }
+            net = sum
+        }
+        return (credits, debits, net)
+    }
+
     /// Counts and sums the entries of `entries` for `account`, checking each one.
     static func totals(
         _ entries: [ExportRecord], account: String, currency: String

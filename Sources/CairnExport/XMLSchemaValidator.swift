@@ -54,6 +54,22 @@ public final class XMLSchemaValidator: @unchecked Sendable {
         }
     }
 
+    /// Validates the file at `path` as libxml2 reads it (a SAX stream), so a document of any size
+    /// is checked in bounded memory. Issues carry lines; their element paths may be empty.
+    public func validate(file path: String) -> [XMLIssue] {
+        guard let vctxt = xmlSchemaNewValidCtxt(schema) else {
+            return [XMLIssue(line: 0, path: "", message: "out of memory")]
+        }
+        defer { xmlSchemaFreeValidCtxt(vctxt) }
+        let collector = IssueCollector()
+        xmlSchemaSetValidStructuredErrors(vctxt, Self.handler, collector.opaque)
+        let rc = withExtendedLifetime(collector) { xmlSchemaValidateFile(vctxt, path, 0) }
+        if rc != 0, collector.issues.isEmpty {
+            return [XMLIssue(line: 0, path: "", message: "validation failed (libxml2 code \(rc))")]
+        }
+        return collector.issues
+    }
+
     func validate(_ document: XMLDocument) -> [XMLIssue] {
         guard let vctxt = xmlSchemaNewValidCtxt(schema) else {
             return [XMLIssue(line: 0, path: "", message: "out of memory")]

@@ -76,24 +76,36 @@ struct Export: ParsableCommand {
                     count += 1
                 }
             case .camt053, .camt054:
-                let statements = try self.statements(ledger, records: records, from: from, to: to)
-                count = statements.reduce(0) { $0 + $1.entries.count }
+                // Streamed: each account's entries come from a pass over the ledger (two per
+                // statement: totals, then entries), and the file is validated as a stream.
+                let heads = try self.statements(ledger, from: from, to: to)
                 let header = ExportHeader(
                     messageID: "CAIRN-\(from)-\(to)-\(Hex.encode(randomBytes(4)))", created: now().description, origin: g.origin)
-                let bytes: [UInt8]
-                do {
-                    bytes =
-                        format == .camt053
-                        ? try Camt053Writer.document(header: header, statements: statements)
-                        : try Camt054Writer.document(header: header, notifications: statements.map(AccountNotification.init))
-                } catch { throw CairnError(.invalidField, "couldn't write \(format.rawValue): \(error)") }
-                let schema = format == .camt053 ? Camt053Writer.schema : Camt054Writer.schema
-                let issues = schema.validator.validate(bytes)
-                guard issues.isEmpty else {
-                    throw CairnError(
-                        .invalidField, "the \(format.rawValue) document does not validate: \(issues[0].path): \(issues[0].message)")
+                var visits = 0
+                let entries: (Int, (ExportRecord) throws -> Void) throws -> Void = { i, visit in
+                    try LedgerRecords(ledger: ledger, from: from, to: to, account: heads[i].account).visit { r in
+                        visits += 1
+                        try visit(r)
+                    }
                 }
-                file.write(Data(bytes))
+                do {
+                    if format == .camt053 {
+                        try Camt053Writer.write(header: header, statements: heads, entries: entries, to: sink)
+                    } else {
+                        try Camt054Writer.write(
+                            header: header, notifications: heads.map(AccountNotification.init), entries: entries, to: sink)
+                    }
+                } catch {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw CairnError(.invalidField, "couldn't write \(format.rawValue): \(error)")
+                }
+                count = visits / 2
+                let schema = format == .camt053 ? Camt053Writer.schema : Camt054Writer.schema
+                if let issue = schema.validator.validate(file: path).first {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw CairnError(
+                        .invalidField, "the \(format.rawValue) document does not validate: line \(issue.line): \(issue.message)")
+                }
             }
             if withProofs {
                 try ExportBundle.write(
@@ -110,27 +122,20 @@ struct Export: ParsableCommand {
         }
     }
 
-    /// One statement per account (and so per currency) with its opening balance before `from`,
-    /// its closing balance after `to`, and the entries that move its money.
-    func statements(_ ledger: Ledger, records: LedgerRecords, from: UInt64, to: UInt64) throws -> [Statement] {
+    /// One statement head per account (and so per currency): its opening balance before `from` and
+    /// closing balance after `to`; the entries are streamed when the document is written.
+    func statements(_ ledger: Ledger, from: UInt64, to: UInt64) throws -> [Statement] {
         let g = ledger.genesis
         let accounts = g.accounts.filter { account == nil || $0.id == account }.sorted { $0.id < $1.id }
         let opening = Dictionary(uniqueKeysWithValues: try ledger.store.balances(at: from - 1).map { ($0.account, $0.balance) })
         let closing = Dictionary(uniqueKeysWithValues: try ledger.store.balances(at: to).map { ($0.account, $0.balance) })
-        var entries: [String: [ExportRecord]] = [:]
-        try records.visit { r in
-            let touched = [r.from, r.to].compactMap { $0 }
-            for (i, id) in touched.enumerated() where !touched[..<i].contains(id) && accounts.contains(where: { $0.id == id }) {
-                entries[id, default: []].append(r)
-            }
-        }
         let fromTime = try ledger.store.block(at: from)?.header.time.description ?? ""
         let toTime = try ledger.store.block(at: to)?.header.time.description ?? ""
         return accounts.map { a in
             Statement(
                 account: a.id, owner: a.owner, currency: a.currency, minorDigits: g.minorDigits(a.currency) ?? 0,
                 opening: opening[a.id] ?? 0, closing: closing[a.id] ?? 0, fromTime: fromTime, toTime: toTime, fromHeight: from,
-                toHeight: to, entries: entries[a.id] ?? [])
+                toHeight: to, entries: [])
         }
     }
 }
