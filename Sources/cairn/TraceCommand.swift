@@ -27,7 +27,8 @@ struct Trace: ParsableCommand {
     func run() throws {
         try CairnCLI.run(output) {
             let ledger = try data.open()
-            let graph = try ProvenanceGraph(ledger: ledger)
+            var graph = try ProvenanceGraph(ledger: ledger)
+            graph.progress = Progress.terminal("tracing: leaf")
             guard let root = try graph.node(id) else { throw CairnError(.notFound, "notice \(id) is not committed") }
             var nodes = [root]
             var edges: [(from: String, to: String, why: String)] = []
@@ -47,6 +48,8 @@ struct Trace: ParsableCommand {
                     frontier = next
                 }
             }
+            // Scans may stop early: clear the progress line before printing.
+            if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             var seen = Set<String>()
             edges = edges.filter { seen.insert("\($0.from)>\($0.to)").inserted }
             switch output.json ? .json : format {
@@ -127,6 +130,8 @@ struct ProvenanceGraph {
     let ledger: Ledger
     let size: UInt64
     static let batch: UInt64 = 1024
+    /// Called with (leaves scanned so far, log size) as the log is read.
+    var progress: (UInt64, UInt64) -> Void = { _, _ in }
     /// Separates a label's lines; each output format renders it its own way.
     static let lineBreak = "\u{1}"
 
@@ -159,6 +164,7 @@ struct ProvenanceGraph {
             let order = backward ? Array(leaves.indices.reversed()) : Array(leaves.indices)
             for k in order where try !body(lo + UInt64(k), leaves[k]) { return }
             cursor = backward ? lo : hi
+            progress(backward ? size - cursor : cursor, size)
         }
     }
 
