@@ -201,22 +201,14 @@ struct Balance: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an account's balance, now or after a given block.")
 
     @OptionGroup var data: DataOption
-    @Argument(help: "The account, like bank-a.example/eur.") var account: String
-    @Option(help: "Only if the account holds this currency.") var currency: String?
-    @Option(help: "After this block (default: the latest).") var height: UInt64?
+    @OptionGroup var target: AccountAtHeight
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CairnCLI.run(output) {
             let ledger = try data.open()
-            guard let a = ledger.genesis.account(account) else { throw CairnError(.unknownAccount, "unknown account \(account)") }
-            if let currency, currency != a.currency {
-                throw CairnError(.currencyMismatch, "account \(account) holds \(a.currency), not \(currency)")
-            }
-            let at = height ?? ledger.head.header.height
-            guard at <= ledger.head.header.height else {
-                throw CairnError(.notFound, "no block at height \(at) (the head is \(ledger.head.header.height))")
-            }
+            let (a, at) = try target.resolve(ledger)
+            let account = a.id
             let value = try ledger.store.balances(at: at).first { $0.account == account }?.balance ?? 0
             let text = Amount.format(value, minorDigits: ledger.genesis.minorDigits(a.currency) ?? 0)
             if output.json {
@@ -281,5 +273,25 @@ struct Verify: ParsableCommand {
                 throw CairnError(.invalidBlock, f.description)
             }
         }
+    }
+}
+
+/// An account, optionally its expected currency, and a height: for `balance` and `prove-balance`.
+struct AccountAtHeight: ParsableArguments {
+    @Argument(help: "The account, like bank-a.example/eur.") var account: String
+    @Option(help: "Only if the account holds this currency.") var currency: String?
+    @Option(help: "After this block (default: the latest).") var height: UInt64?
+
+    /// The account and the height, checked against the ledger.
+    func resolve(_ ledger: Ledger) throws -> (Account, UInt64) {
+        guard let a = ledger.genesis.account(account) else { throw CairnError(.unknownAccount, "unknown account \(account)") }
+        if let currency, currency != a.currency {
+            throw CairnError(.currencyMismatch, "account \(account) holds \(a.currency), not \(currency)")
+        }
+        let at = height ?? ledger.head.header.height
+        guard at <= ledger.head.header.height else {
+            throw CairnError(.notFound, "no block at height \(at) (the head is \(ledger.head.header.height))")
+        }
+        return (a, at)
     }
 }

@@ -97,18 +97,14 @@ struct ProveBalance: ParsableCommand {
         commandName: "prove-balance", abstract: "Prove an account's balance after a block against its header's stateRoot.")
 
     @OptionGroup var data: DataOption
-    @Argument(help: "The account.") var account: String
-    @Option(help: "Only if the account holds this currency.") var currency: String?
-    @Option(help: "After this block (default: the latest).") var height: UInt64?
+    @OptionGroup var target: AccountAtHeight
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CairnCLI.run(output) {
             let ledger = try data.open()
-            if let currency, let a = ledger.genesis.account(account), a.currency != currency {
-                throw CairnError(.currencyMismatch, "account \(account) holds \(a.currency), not \(currency)")
-            }
-            let proof = try BalanceProof.make(store: ledger.store, account: account, height: height)
+            let (a, at) = try target.resolve(ledger)
+            let proof = try BalanceProof.make(store: ledger.store, account: a.id, height: at)
             print(String(decoding: JSON.canonical(proof.json), as: UTF8.self))
         }
     }
