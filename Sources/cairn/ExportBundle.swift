@@ -101,7 +101,7 @@ struct VerifyExport: ParsableCommand {
     func run() throws {
         try CairnCLI.run(output) {
             let g = try Genesis(bytes: try readBytes(genesis))
-            let m = try FieldReaderBox(try JSON.parse(try readBytes(dir + "/manifest.json")))
+            let m = FieldReaderBox(try JSON.parse(try readBytes(dir + "/manifest.json")))
             guard m.string("origin") == g.origin, m.string("genesis") == g.hash.hex else { throw fail("the bundle is from another ledger") }
             guard let format = m.string("export"), ["jsonl", "csv", "camt.053", "camt.054"].contains(format),
                 let from = m.int("fromHeight"),
@@ -117,7 +117,7 @@ struct VerifyExport: ParsableCommand {
             let finality = (g.policy("finality") ?? .any([])).resolved(in: validators.policyContext())
             var headers: [BlockHeader] = []
             for (i, line) in try readText(dir + "/blocks.jsonl").split(separator: "\n").enumerated() {
-                let o = try FieldReaderBox(try JSON.parse(Array(line.utf8)))
+                let o = FieldReaderBox(try JSON.parse(Array(line.utf8)))
                 guard let hv = o.value("header"), let sv = o.value("seals")?.arrayValue else {
                     throw fail("blocks.jsonl line \(i + 1) is malformed")
                 }

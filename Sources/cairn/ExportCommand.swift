@@ -56,7 +56,7 @@ struct Export: ParsableCommand {
                 try FileManager.default.createDirectory(atPath: out + "/proofs", withIntermediateDirectories: true)
                 path = out + "/export." + format.rawValue
             }
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let file = FileHandle(forWritingAtPath: path) else { throw CairnError(.storage, "couldn't write \(path)") }
             defer { try? file.close() }
             let sink: (String) -> Void = { file.write(Data($0.utf8)) }

@@ -32,8 +32,8 @@ struct CLIResult: CustomStringConvertible {
 @discardableResult
 func runProcess(_ executable: String, _ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> CLIResult {
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: tmp.path + ".out", contents: nil)
-    FileManager.default.createFile(atPath: tmp.path + ".err", contents: nil)
+    _ = FileManager.default.createFile(atPath: tmp.path + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: tmp.path + ".err", contents: nil)
     defer {
         try? FileManager.default.removeItem(atPath: tmp.path + ".out")
         try? FileManager.default.removeItem(atPath: tmp.path + ".err")
