@@ -38,16 +38,9 @@ public struct BalanceProof: Sendable {
     }
 
     public var json: JSONValue {
-        let seals: [JSONValue] = seals.map { s in
-            .object(
-                JSONObject([
-                    ("keyId", .string(NoticeSignature(signer: s.signer, keyID: s.keyID, sig: s.sig).keyIDHex)),
-                    ("sig", .string(Base64.encode(s.sig))), ("signer", .string(s.signer)),
-                ]))
-        }
         return .object(
             JSONObject([
-                ("format", .string(BalanceProof.format)), ("header", header.json), ("seals", .array(seals)),
+                ("format", .string(BalanceProof.format)), ("header", header.json), ("seals", .array(seals.map(\.json))),
                 ("entry", (try? JSON.parse(entry)) ?? .null), ("index", .number(Double(index))), ("size", .number(Double(size))),
                 ("proof", .array(proof.map { .string($0.base64) })),
             ]))
@@ -69,14 +62,7 @@ public struct BalanceProof: Sendable {
         guard try r.string("format") == BalanceProof.format else { throw r.fail("format", "not \(BalanceProof.format)") }
         header = try BlockHeader(canonical: JSON.canonical(try r.value("header")))
         var seals: [Seal] = []
-        for (i, s) in try r.array("seals").enumerated() {
-            var sr = try FieldReader(s, path: "$.seals[\(i)]")
-            let signer = try sr.string("signer")
-            guard let id = Hex.decode(try sr.string("keyId")), id.count == 4 else { throw sr.fail("keyId", "not 8 hex digits") }
-            guard let sig = Base64.decode(try sr.string("sig")), sig.count == 64 else { throw sr.fail("sig", "not a base64 signature") }
-            try sr.finish()
-            seals.append(Seal(signer: signer, keyID: id.reduce(0) { $0 << 8 | UInt32($1) }, sig: sig))
-        }
+        for (i, s) in try r.array("seals").enumerated() { seals.append(try Seal(json: s, path: "$.seals[\(i)]")) }
         self.seals = seals
         entry = JSON.canonical(try r.value("entry"))
         let index = try r.int("index")
@@ -97,19 +83,7 @@ public struct BalanceProof: Sendable {
     /// under the header's `stateRoot`. Returns the proven entry.
     public func verify(genesis: Genesis) -> Result<(account: String, currency: String, balance: String, height: UInt64), CairnError> {
         do throws(CairnError) {
-            let state = LedgerState(genesis: genesis)
-            var sealers = Set<String>()
-            for s in seals {
-                guard genesis.members(withRole: "validator").contains(s.signer), let key = state.key(s.signer, s.keyID),
-                    key.isValidSignature(s.sig, for: header.signingMessage)
-                else { throw CairnError(.invalidProof, "the seal by \(s.signer) does not verify against genesis") }
-                sealers.insert(s.signer)
-            }
-            let finality = (genesis.policy("finality") ?? .any([])).resolved(in: state.policyContext())
-            guard finality.isSatisfied(by: sealers) else {
-                throw CairnError(
-                    .invalidProof, "seals by [\(sealers.sorted().joined(separator: ", "))] do not satisfy finality \(finality)")
-            }
+            try header.checkSeals(seals, in: LedgerState(genesis: genesis))
             let entryValue: JSONValue
             do { entryValue = try JSON.parse(entry) } catch { throw CairnError(.malformedJSON, "$.entry: \(error.description)") }
             var r = try FieldReader(entryValue, path: "$.entry")

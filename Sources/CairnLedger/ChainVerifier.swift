@@ -208,23 +208,11 @@ public struct ChainVerifier {
         guard h.stateRoot == state.stateRoot else { return "stateRoot is \(h.stateRoot.hex), recomputed \(state.stateRoot.hex)" }
 
         // Seals and checkpoint: signed by validators, satisfying the finality policy.
-        let finality = (genesis.policy("finality") ?? .any([])).resolved(in: state.policyContext())
-        var sealers = Set<String>()
-        for s in block.seals {
-            guard let key = state.key(s.signer, s.keyID), key.isValidSignature(s.sig, for: h.signingMessage) else {
-                return "seal by \(s.signer) does not verify"
-            }
-            sealers.insert(s.signer)
-        }
-        guard finality.isSatisfied(by: sealers) else { return "seals by \(sealers.sorted()) do not satisfy finality \(finality)" }
-        let expected = Checkpoint(origin: genesis.origin, size: h.logSize, root: h.logRoot, height: h.height, blockHash: block.hash).text
-        guard let note = try? SignedNote(parsing: block.checkpoint), note.text == expected else {
-            return "the stored checkpoint does not match the block"
-        }
-        let validatorKeys = genesis.members(withRole: "validator").flatMap { state.keys[$0] ?? [] }
-        let (verified, invalid) = note.verify(keys: validatorKeys)
-        guard invalid.isEmpty, finality.isSatisfied(by: Set(verified.map(\.name))) else {
-            return "the checkpoint's signatures do not satisfy finality"
+        do throws(CairnError) {
+            try h.checkSeals(block.seals, in: state)
+            try h.checkCheckpoint(block.checkpoint, in: state)
+        } catch {
+            return error.message
         }
 
         // Derived rows must be exactly what the replay produced.

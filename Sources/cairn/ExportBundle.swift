@@ -37,15 +37,10 @@ enum ExportBundle {
         let last = try store.block(at: to + 1) == nil ? to : to + 1
         for h in (from - 1)...last {
             let b = try store.block(at: h)!
-            let seals: [JSONValue] = b.seals.map {
-                .object(
-                    JSONObject([
-                        ("keyId", .string(NoticeSignature(signer: $0.signer, keyID: $0.keyID, sig: $0.sig).keyIDHex)),
-                        ("sig", .string(Base64.encode($0.sig))), ("signer", .string($0.signer)),
-                    ]))
-            }
             blocks +=
-                String(decoding: JSON.canonical(.object(JSONObject([("header", b.header.json), ("seals", .array(seals))]))), as: UTF8.self)
+                String(
+                    decoding: JSON.canonical(.object(JSONObject([("header", b.header.json), ("seals", .array(b.seals.map(\.json)))]))),
+                    as: UTF8.self)
                 + "\n"
         }
         try write(blocks, dir + "/blocks.jsonl")
@@ -98,41 +93,50 @@ struct VerifyExport: ParsableCommand {
 
     func fail(_ what: String) -> CairnError { CairnError(.invalidProof, "\(dir): \(what)") }
 
+    func parse(_ path: String) throws -> JSONValue { try parse(try readBytes(path), String(path.dropFirst(dir.count + 1))) }
+
+    func parse(_ bytes: [UInt8], _ what: String) throws(CairnError) -> JSONValue {
+        do { return try JSON.parse(bytes) } catch { throw fail("\(what): \(error.description)") }
+    }
+
+    /// A non-negative integer field.
+    func count(_ r: inout FieldReader, _ key: String) throws(CairnError) -> UInt64 {
+        let v = try r.int(key)
+        guard v >= 0 else { throw r.fail(key, "must not be negative") }
+        return UInt64(v)
+    }
+
     func run() throws {
         try CairnCLI.run(output) {
             let g = try Genesis(bytes: try readBytes(genesis))
-            let m = FieldReaderBox(try JSON.parse(try readBytes(dir + "/manifest.json")))
-            guard m.string("origin") == g.origin, m.string("genesis") == g.hash.hex else { throw fail("the bundle is from another ledger") }
-            guard let format = m.string("export"), ["jsonl", "csv", "camt.053", "camt.054"].contains(format),
-                let from = m.int("fromHeight"),
-                let to = m.int("toHeight"),
-                let start = m.int("startSize"), let end = m.int("endSize"), from >= 1, from <= to, start <= end
-            else { throw fail("manifest.json is malformed") }
-            let account = m.string("account")
-            let fromTime = m.string("fromTime").flatMap { Timestamp(rfc3339: $0) }
-            let toTime = m.string("toTime").flatMap { Timestamp(rfc3339: $0) }
+            var m = try FieldReader(try parse(dir + "/manifest.json"), path: "manifest.json")
+            guard try m.string("format") == "cairn/v1/export-bundle" else { throw m.fail("format", "not cairn/v1/export-bundle") }
+            guard try m.string("origin") == g.origin, try m.string("genesis") == g.hash.hex else {
+                throw fail("the bundle is from another ledger")
+            }
+            let format = try m.string("export")
+            guard ["jsonl", "csv", "camt.053", "camt.054"].contains(format) else { throw m.fail("export", "unknown format \(format)") }
+            let from = try count(&m, "fromHeight")
+            let to = try count(&m, "toHeight")
+            let start = try count(&m, "startSize")
+            let end = try count(&m, "endSize")
+            guard from >= 1, from <= to, start <= end else { throw fail("manifest.json: the block or leaf range is empty") }
+            let account = try m.optionalString("account")
+            let fromTime = m.object["fromTime"] == nil ? nil : try m.timestamp("fromTime")
+            let toTime = m.object["toTime"] == nil ? nil : try m.timestamp("toTime")
+            try m.finish()
 
             // The headers chain, each sealed under finality by the genesis validators.
             let validators = LedgerState(genesis: g)
-            let finality = (g.policy("finality") ?? .any([])).resolved(in: validators.policyContext())
             var headers: [BlockHeader] = []
             for (i, line) in try readText(dir + "/blocks.jsonl").split(separator: "\n").enumerated() {
-                let o = FieldReaderBox(try JSON.parse(Array(line.utf8)))
-                guard let hv = o.value("header"), let sv = o.value("seals")?.arrayValue else {
-                    throw fail("blocks.jsonl line \(i + 1) is malformed")
-                }
-                let h = try BlockHeader(canonical: JSON.canonical(hv))
-                var sealers = Set<String>()
-                for s in sv {
-                    let so = FieldReaderBox(s)
-                    guard let signer = so.string("signer"), let id = so.string("keyId").flatMap({ Hex.decode($0) }), id.count == 4,
-                        let sig = so.string("sig").flatMap({ Base64.decode($0) }),
-                        let key = validators.key(signer, id.reduce(0) { $0 << 8 | UInt32($1) }),
-                        key.isValidSignature(sig, for: h.signingMessage)
-                    else { throw fail("blocks.jsonl line \(i + 1): a seal of block \(h.height) does not verify") }
-                    sealers.insert(signer)
-                }
-                guard finality.isSatisfied(by: sealers) else { throw fail("block \(h.height) is not sealed under finality") }
+                let what = "blocks.jsonl line \(i + 1)"
+                var o = try FieldReader(try parse(Array(line.utf8), what), path: what)
+                let h = try BlockHeader(canonical: JSON.canonical(try o.value("header")))
+                var seals: [CairnLedger.Seal] = []
+                for (k, s) in try o.array("seals").enumerated() { seals.append(try CairnLedger.Seal(json: s, path: "\(what).seals[\(k)]")) }
+                try o.finish()
+                do throws(CairnError) { try h.checkSeals(seals, in: validators) } catch { throw fail("\(what): \(error.message)") }
                 if let prev = headers.last, h.prev != prev.hash || h.height != prev.height + 1 {
                     throw fail("block \(h.height) does not follow block \(prev.height)")
                 }
@@ -159,11 +163,8 @@ struct VerifyExport: ParsableCommand {
             // Both checkpoints are the blocks' own, signed; the end extends the start.
             let endText = try readText(dir + "/end.checkpoint")
             for (file, h) in [("start.checkpoint", startHeader), ("end.checkpoint", endHeader)] {
-                let note = try SignedNote(parsing: try readText(dir + "/" + file))
-                let keys = g.members(withRole: "validator").flatMap { validators.keys[$0] ?? [] }
-                guard note.text == Checkpoint(origin: g.origin, size: h.logSize, root: h.logRoot, height: h.height, blockHash: h.hash).text,
-                    finality.isSatisfied(by: Set(note.verify(keys: keys).verified.map(\.name)))
-                else { throw fail("\(file) is not the signed checkpoint of block \(h.height)") }
+                let text = try readText(dir + "/" + file)
+                do throws(CairnError) { try h.checkCheckpoint(text, in: validators) } catch { throw fail("\(file): \(error.message)") }
             }
             if start > 0 {
                 let c = try ConsistencyProofFile(parsing: try readText(dir + "/consistency.txt"))
@@ -231,15 +232,6 @@ struct VerifyExport: ParsableCommand {
             }
         }
     }
-}
-
-/// Small lenient accessors for reading bundle files (strictness comes from the checks after).
-struct FieldReaderBox {
-    let object: JSONObject
-    init(_ v: JSONValue) { object = v.objectValue ?? JSONObject() }
-    func value(_ k: String) -> JSONValue? { object[k] }
-    func string(_ k: String) -> String? { object[k]?.stringValue }
-    func int(_ k: String) -> UInt64? { object[k]?.int64Value.flatMap { $0 >= 0 ? UInt64($0) : nil } }
 }
 
 /// Checks a camt.053 or camt.054 export against the proven leaves: it validates against its

@@ -137,6 +137,18 @@ import Testing
         #expect(missing.status == 1 && missing.err.contains("proofs/2.tlog-proof is missing"), "\(missing)")
         try a.write(toFile: proofs + "2.tlog-proof", atomically: true, encoding: .utf8)
         #expect(try cairn("verify-export", bundle, "--genesis", c.genesisPath).status == 0)
+
+        // The manifest is read strictly: an unknown field or a malformed time is refused by name.
+        let manifest = bundle + "/manifest.json"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        for (edit, expected) in [
+            ("{\"account\":1,", "manifest.json.account"), ("{\"extra\":true,", "manifest.json.extra: unknown field"),
+            ("{\"toTime\":\"yesterday\",", "manifest.json.toTime"),
+        ] {
+            try text.replacingOccurrences(of: "{", with: edit).write(toFile: manifest, atomically: true, encoding: .utf8)
+            let v = try cairn("verify-export", bundle, "--genesis", c.genesisPath)
+            #expect(v.status == 1 && v.err.contains(expected), "\(edit): \(v.err)")
+        }
     }
 }
 

@@ -144,7 +144,6 @@ import Testing
         _ = try c.seal()
 
         // bank-b rotates its key; governance needs two partners.
-        let oldKey = c.key("bank-b.example")
         let newKey = c.dir.appendingPathComponent("keys/bank-b-2.key").path
         let newVkey = try Consortium.keygen("bank-b.example", out: newKey)
         let update = try c.notice(
@@ -163,7 +162,6 @@ import Testing
         #expect(fresh.json["status"]?.stringValue == "complete", "\(fresh)")
         let newID = fresh.json["id"]!.stringValue!
         _ = try c.seal()
-        _ = oldKey
 
         // The whole chain, with the notice signed by the old key before the rotation, verifies.
         #expect(try c.verify().status == 0)
