@@ -12,6 +12,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure: canonical JSON, hashing, keys, signed notes, Merkle proofs, notices, genesis, policies.
@@ -34,10 +41,27 @@ let package = Package(
             name: "CairnStore",
             dependencies: ["CairnLedger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The node: the HTTP API (Hummingbird 2, TLS 1.3, mTLS), the witness, and their client.
+        .target(
+            name: "CairnNode",
+            dependencies: [
+                "CairnStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "cairn",
             dependencies: [
                 "CairnStore",
+                "CairnNode",
                 "CairnScript",
                 "CairnExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,5 +79,6 @@ let package = Package(
         .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         .testTarget(name: "CLITests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnNodeTests", dependencies: ["CairnNode"]),
     ]
 )

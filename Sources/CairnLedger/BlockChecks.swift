@@ -62,3 +62,15 @@ extension Seal {
         self.init(signer: signer, keyID: id.reduce(0) { $0 << 8 | UInt32($1) }, sig: sig)
     }
 }
+
+extension StoredBlock {
+    /// The header's fields with `hash`, `seals` and the validators' `checkpoint`: `cairn show --json`
+    /// and the node's `/v1/blocks`.
+    public var json: JSONValue {
+        guard case .object(var o) = header.json else { return header.json }
+        o["hash"] = .string(hash.hex)
+        o["seals"] = .array(seals.map(\.json))
+        o["checkpoint"] = .string(checkpoint)
+        return .object(o)
+    }
+}

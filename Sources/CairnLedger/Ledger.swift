@@ -10,6 +10,8 @@ public struct SubmitResult: Sendable, Equatable {
     /// What the policy still needs while pending.
     public var missing: String?
     public var record: NoticeRecord?
+    /// True when the notice was already in the pool and this submission added no signature.
+    public var unchanged = false
 }
 
 /// The outcome of sealing a block.
@@ -109,6 +111,7 @@ public final class Ledger {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: envelopes.count)
         var groups: [(id: String, envelope: Envelope, members: [Int])] = []
         var groupOf: [String: Int] = [:]
+        var unchanged = Set<String>()
         let known = try store.notices(envelopes.map(\.notice.id))
         for (i, incoming) in envelopes.enumerated() {
             let id = incoming.notice.id
@@ -124,7 +127,9 @@ public final class Ledger {
                     continue
                 }
                 if let (bytes, _) = try store.pending(id) {
-                    for s in try Envelope(leaf: bytes).signatures { envelope.add(s) }
+                    let before = try Envelope(leaf: bytes).signatures
+                    for s in before { envelope.add(s) }
+                    if envelope.signatures.count == before.count { unchanged.insert(id) }
                 }
             }
             groupOf[id] = groups.count
@@ -143,7 +148,9 @@ public final class Ledger {
                 let e = group.envelope
                 writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
                 outcome = .success(
-                    SubmitResult(id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing))
+                    SubmitResult(
+                        id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing,
+                        unchanged: unchanged.contains(group.id) && group.members.count == 1))
             } catch {
                 outcome = .failure(error)
             }
@@ -277,6 +284,16 @@ public final class Ledger {
         return b
     }
 
+    /// The checkpoint of `block` with the witness cosignatures gathered for it so far: what the
+    /// CLI prints and the node serves.
+    public func witnessedCheckpoint(_ block: StoredBlock) throws -> SignedNote {
+        var note = try SignedNote(parsing: block.checkpoint)
+        for line in try store.cosignatures(height: block.header.height) {
+            note.signatures += try SignedNote(parsing: "x\n\n" + line).signatures
+        }
+        return note
+    }
+
     /// A C2SP tlog-proof for a committed notice against the checkpoint at `size` (default: latest).
     public func inclusionProof(id: String, size: UInt64? = nil) throws -> TlogProof {
         guard let record = try store.notice(id) else { throw CairnError(.notFound, "notice \(id) is not known") }
@@ -290,14 +307,22 @@ public final class Ledger {
         let leaf = try store.leaves(from: index, count: 1)[0]
         return TlogProof(
             extra: leaf, index: index, hashes: try store.inclusionProof(index: index, size: block.header.logSize),
-            checkpoint: try SignedNote(parsing: block.checkpoint))
+            checkpoint: try witnessedCheckpoint(block))
+    }
+
+    /// The `.tlog-proof` text for a notice, as `cairn prove` prints it and the node serves it:
+    /// with `withKeys`, followed by the proofs of the key history it needs.
+    public func proofText(id: String, size: UInt64?, withKeys: Bool) throws -> String {
+        var proofs = [try inclusionProof(id: id, size: size)]
+        if withKeys { proofs += try keyHistoryProofs(size: size).filter { $0.index != proofs[0].index } }
+        return proofs.map(\.encoded).joined()
     }
 
     /// The proofs of the `member.update` leaves that signatures in the proved leaf may depend on,
     /// against the same checkpoint, so a verifier can follow the key history from genesis.
     public func keyHistoryProofs(size: UInt64? = nil) throws -> [TlogProof] {
         let block = try block(forSize: size)
-        let note = try SignedNote(parsing: block.checkpoint)
+        let note = try witnessedCheckpoint(block)
         return try store.leafIndices(kind: "member.update", below: block.header.logSize).map { index in
             TlogProof(
                 extra: try store.leaves(from: index, count: 1)[0], index: index,
@@ -315,6 +340,6 @@ public final class Ledger {
         }
         return ConsistencyProofFile(
             oldSize: old, hashes: try store.consistencyProof(old: old, new: size),
-            checkpoint: try SignedNote(parsing: block.checkpoint))
+            checkpoint: try witnessedCheckpoint(block))
     }
 }

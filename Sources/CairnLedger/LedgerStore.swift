@@ -144,6 +144,14 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
 
     func append(_ commit: BlockCommit) throws
 
+    /// Witness cosignature lines (tlog-cosignature/v1, each ending in a newline) gathered for the
+    /// checkpoint of block `height`, in the order they were added. They are not part of the chain:
+    /// anyone can check them against the witness keys in genesis.
+    func cosignatures(height: UInt64) throws -> [String]
+    /// Records a witness's cosignature line for block `height`, replacing that witness's earlier
+    /// line for the same block; durable when it returns.
+    func putCosignature(height: UInt64, witness: String, line: String) throws
+
     /// The derived rows written with block `height`, for `verify`.
     func derivedRows(height: UInt64) throws -> DerivedRows
     /// Derived rows that belong to no block at or below `height` (there should be none).

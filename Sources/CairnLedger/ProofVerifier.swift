@@ -66,7 +66,18 @@ public enum ProofVerifier {
         }
         if !checkedTarget { try checkLeaf(included[0].envelope, state: state) }
 
-        // The checkpoint: validators' signatures under finality, witnesses' under the witness policy.
+        let (signers, cosigners) = try checkSignatures(note, state: state, requireWitnesses: requireWitnesses)
+        return ProvenNotice(
+            envelope: included[0].envelope, index: target.index, checkpoint: checkpoint, signers: signers, cosigners: cosigners)
+    }
+
+    /// A checkpoint's signatures: the validators' must satisfy finality and, when required, the
+    /// witnesses' tlog-cosignatures the witness policy, with the keys of `state`. Returns who signed
+    /// and who cosigned.
+    public static func checkSignatures(_ note: SignedNote, state: LedgerState, requireWitnesses: Bool) throws(CairnError) -> (
+        signers: [String], cosigners: [String]
+    ) {
+        let genesis = state.genesis
         let finality = (genesis.policy("finality") ?? .any([])).resolved(in: state.policyContext())
         let keys = genesis.members.flatMap { state.keys[$0.name] ?? [] }
         let (verified, _) = note.verify(keys: keys)
@@ -86,8 +97,7 @@ public enum ProofVerifier {
                     "witness cosignatures by [\(cosigners.joined(separator: ", "))] do not satisfy the witness policy \(policy)")
             }
         }
-        return ProvenNotice(
-            envelope: included[0].envelope, index: target.index, checkpoint: checkpoint, signers: signers, cosigners: cosigners)
+        return (signers, cosigners)
     }
 
     /// Every signature verifies against the member's key at this point, and together they satisfy the policy.

@@ -14,6 +14,7 @@ public final class MemoryStore: LedgerStore {
     private var balanceRows: [(account: String, height: UInt64, balance: Int64)] = []
     private var instanceRows: [(id: String, height: UInt64, contract: String, state: [UInt8]?)] = []
     private var pool: [PendingItem] = []
+    private var cosigned: [UInt64: [String: String]] = [:]
     public var failNextAppend = false
 
     public init(genesis: Genesis, genesisBlock: BlockCommit) throws {
@@ -124,4 +125,12 @@ public final class MemoryStore: LedgerStore {
     }
 
     public func strayRows(above height: UInt64) throws -> Int { 0 }
+
+    public func cosignatures(height: UInt64) throws -> [String] {
+        (cosigned[height] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    public func putCosignature(height: UInt64, witness: String, line: String) throws {
+        cosigned[height, default: [:]][witness] = line
+    }
 }

@@ -3,9 +3,28 @@ import CairnLedger
 import Foundation
 import GRDB
 
+/// The node's record of the first response to a member's `Idempotency-Key`.
+public struct IdempotentRecord: Sendable {
+    public var member: String
+    public var key: String
+    /// SHA-256 of the request body, to refuse the same key with another body.
+    public var request: [UInt8]
+    public var status: Int
+    public var response: [UInt8]
+
+    public init(member: String, key: String, request: [UInt8], status: Int, response: [UInt8]) {
+        self.member = member
+        self.key = key
+        self.request = request
+        self.status = status
+        self.response = response
+    }
+}
+
 /// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, one
 /// transaction per block. See `LedgerStore` for the contract.
-public final class SQLiteStore: LedgerStore {
+/// Sendable: GRDB's pool serializes writes and gives each read its own connection.
+public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public let genesis: Genesis
     let pool: DatabasePool
 
@@ -59,6 +78,7 @@ public final class SQLiteStore: LedgerStore {
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.write { db in try db.execute(sql: Schema.sideTables) }
         return pool
     }
 
@@ -310,6 +330,43 @@ public final class SQLiteStore: LedgerStore {
                 try db.execute(
                     sql: "INSERT INTO instances (id, height, contract, state) VALUES (?, ?, ?, ?)",
                     arguments: [i.id, height, i.contract, i.state.map { Data($0) }])
+            }
+        }
+    }
+
+    // MARK: Outside the chain
+
+    public func cosignatures(height: UInt64) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT line FROM cosignatures WHERE height = ? ORDER BY witness", arguments: [Int64(height)])
+        }
+    }
+
+    public func putCosignature(height: UInt64, witness: String, line: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO cosignatures (height, witness, line) VALUES (?, ?, ?)",
+                arguments: [Int64(height), witness, line])
+        }
+    }
+
+    /// The response recorded for `member`'s `Idempotency-Key`, with the request it answered.
+    public func idempotentResponse(member: String, key: String) throws -> (request: [UInt8], status: Int, response: [UInt8])? {
+        try pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT request, status, response FROM idempotency WHERE member = ? AND key = ?", arguments: [member, key]
+            ).map { row in (Array(row["request"] as Data), row["status"], Array(row["response"] as Data)) }
+        }
+    }
+
+    /// Records the first response to each `Idempotency-Key`, in one commit; a later response for a
+    /// key already recorded is ignored.
+    public func putIdempotentResponses(_ records: [IdempotentRecord]) throws {
+        try pool.write { db in
+            for r in records {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO idempotency (member, key, request, status, response) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [r.member, r.key, Data(r.request), r.status, Data(r.response)])
             }
         }
     }

@@ -47,4 +47,16 @@ enum Schema {
             CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
             """
         }.joined(separator: "\n")
+
+    /// Tables outside the chain, added without a schema change (created if missing on open):
+    /// witness cosignatures, which anyone can check against genesis, and the node's record of
+    /// responses by `Idempotency-Key`.
+    static let sideTables = """
+        CREATE TABLE IF NOT EXISTS cosignatures (
+            height INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
+            PRIMARY KEY (height, witness)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS idempotency (
+            member TEXT NOT NULL, key TEXT NOT NULL, request BLOB NOT NULL, status INTEGER NOT NULL, response BLOB NOT NULL,
+            PRIMARY KEY (member, key)) WITHOUT ROWID;
+        """
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnCore
 import CairnLedger
+import CairnNode
 import CairnStore
 import Foundation
 
@@ -45,43 +46,43 @@ struct Submit: ParsableCommand {
             duplicate_notice error and changes nothing; any refused file makes the exit status 1.
             """)
 
-    @OptionGroup var data: DataOption
+    @OptionGroup var target: LedgerOrNode
     @Argument(help: "Body or envelope JSON files, or - for standard input.") var files: [String]
+    @Option(help: "With --node: an Idempotency-Key, so a retry gets the first answer again (one file only).") var idempotencyKey: String?
     @OptionGroup var output: OutputOptions
+
+    /// What one file got: its id, status and what it still needs, or the refusal.
+    typealias Outcome = Result<(id: String, status: String, missing: String?), CairnError>
 
     func run() throws {
         try CairnCLI.run(output) {
             guard !files.isEmpty else { throw CairnError(.usage, "give at least one notice file") }
-            let ledger = try data.open()
+            guard idempotencyKey == nil || (files.count == 1 && target.isRemote) else {
+                throw CairnError(.usage, "--idempotency-key needs --node and exactly one file")
+            }
+            var inputs: [[UInt8]] = []
             var envelopes: [Envelope] = []
             for file in files {
-                do { envelopes.append(try Envelope(parsing: try readBytes(file))) } catch let e as CairnError {
+                let bytes = try readBytes(file)
+                do { envelopes.append(try Envelope(parsing: bytes)) } catch let e as CairnError {
                     throw CairnError(e.code, files.count > 1 ? "\(file): \(e.message)" : e.message)
                 }
+                inputs.append(bytes)
             }
+            let outcomes = target.isRemote ? try remote(inputs) : try local(envelopes)
             var failed = false
-            for (file, result) in zip(files, try ledger.submit(envelopes, now: now())) {
-                var error: CairnError?
+            for (file, outcome) in zip(files, outcomes) {
                 var o = JSONObject()
-                switch result {
+                switch outcome {
                 case .success(let r):
                     o["id"] = .string(r.id)
-                    o["status"] = .string(r.status.rawValue)
+                    o["status"] = .string(r.status)
                     if let missing = r.missing { o["missing"] = .string(missing) }
-                    if r.duplicate, let rec = r.record {
-                        let how = rec.code.map { " (\($0))" } ?? ""
-                        error = CairnError(
-                            .duplicateNotice,
-                            "notice \(r.id) was already \(rec.status.rawValue) at height \(rec.height ?? 0)\(how); nothing changed")
-                    }
                     if !output.json {
-                        print("\(r.id) \(r.status.rawValue)")
+                        print("\(r.id) \(r.status)")
                         if let missing = r.missing { print("waiting for \(missing)") }
                     }
-                case .failure(let e):
-                    error = e
-                }
-                if let error {
+                case .failure(let error):
                     failed = true
                     o["error"] = .object(JSONObject([("code", .string(error.code.rawValue)), ("message", .string(error.message))]))
                     printErr("cairn: \(error.code): \(files.count > 1 ? file + ": " : "")\(error.message)")
@@ -89,6 +90,38 @@ struct Submit: ParsableCommand {
                 if output.json { printJSON(o) }
             }
             if failed { throw ExitCode(1) }
+        }
+    }
+
+    func local(_ envelopes: [Envelope]) throws -> [Outcome] {
+        try target.open().submit(envelopes, now: now()).map { result in
+            result.flatMap { r in
+                if r.duplicate, let rec = r.record {
+                    let how = rec.code.map { " (\($0))" } ?? ""
+                    return .failure(
+                        CairnError(
+                            .duplicateNotice,
+                            "notice \(r.id) was already \(rec.status.rawValue) at height \(rec.height ?? 0)\(how); nothing changed"))
+                }
+                return .success((r.id, r.status.rawValue, r.missing))
+            }
+        }
+    }
+
+    func remote(_ inputs: [[UInt8]]) throws -> [Outcome] {
+        let key = idempotencyKey
+        return try target.remote.with { client in
+            var out: [Outcome] = []
+            for bytes in inputs {
+                let a = try await client.send("POST", "/v1/notices", body: bytes, headers: key.map { [("Idempotency-Key", $0)] } ?? [])
+                guard a.status < 400, case .object(let o)? = a.json, let id = o["id"]?.stringValue, let status = o["status"]?.stringValue
+                else {
+                    out.append(.failure(NodeClient.error(a)))
+                    continue
+                }
+                out.append(.success((id, status, o["missing"]?.stringValue)))
+            }
+            return out
         }
     }
 }
@@ -155,13 +188,9 @@ struct Show: ParsableCommand {
     }
 
     func showBlock(_ b: StoredBlock) {
-        guard case .object(var o) = b.header.json else { return }
+        guard case .object(let o) = b.header.json else { return }
         if output.json {
-            o["hash"] = .string(b.hash.hex)
-            o["seals"] = .array(
-                b.seals.map { .object(JSONObject([("signer", .string($0.signer)), ("sig", .string(Base64.encode($0.sig)))])) })
-            o["checkpoint"] = .string(b.checkpoint)
-            printJSON(o)
+            print(String(decoding: JSON.canonical(b.json), as: UTF8.self))
         } else {
             print("block \(b.header.height) \(b.hash.hex)")
             for (k, v) in o.members where k != "rejected" {
@@ -221,14 +250,22 @@ struct Balance: ParsableCommand {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the ledger's head and pending pool.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the ledger's head and pending pool, or with an id one notice's status.",
+        discussion: """
+            A notice is pending (with the signatures its policy still needs), complete (waiting for the \
+            next block), committed (with its height; `cairn prove` gives its proof) or rejected (with the reason).
+            """)
 
-    @OptionGroup var data: DataOption
+    @OptionGroup var target: LedgerOrNode
+    @Argument(help: "A notice id.") var id: String?
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CairnCLI.run(output) {
-            let ledger = try data.open()
+            if let id { return try showNotice(id) }
+            guard !target.isRemote else { throw CairnError(.usage, "with --node, give a notice id") }
+            let ledger = try target.open()
             let h = ledger.head.header
             let (pending, complete) = try ledger.store.pendingCount()
             if output.json {
@@ -243,6 +280,32 @@ struct Status: ParsableCommand {
                 print("  head: block \(h.height) \(ledger.head.hash.hex) at \(h.time)")
                 print("  log: \(h.logSize) leaves, root \(h.logRoot.hex)")
                 print("  pending: \(pending) waiting for signatures, \(complete) complete")
+            }
+        }
+    }
+
+    func showNotice(_ id: String) throws {
+        let o: JSONObject
+        if target.isRemote {
+            o = try target.remote.with { client in
+                guard case .object(let o)? = try await client.request("GET", "/v1/notices/\(id)").json else {
+                    throw CairnError(.storage, "the node's answer is not JSON")
+                }
+                return o
+            }
+        } else {
+            guard let found = try noticeStatus(try target.open(), id: id, now: now()) else {
+                throw CairnError(.notFound, "notice \(id) is not known")
+            }
+            o = found
+        }
+        if output.json { return printJSON(o) }
+        print("notice \(id)")
+        for key in ["status", "height", "leafIndex", "code", "reason", "missing"] {
+            switch o[key] {
+            case .string(let v)?: print("  \(key): \(v)")
+            case .number(let v)?: print("  \(key): \(Int64(v))")
+            default: break
             }
         }
     }

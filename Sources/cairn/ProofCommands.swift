@@ -7,19 +7,25 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Print the signed checkpoint (C2SP) at the latest block, or at the block ending at --size.")
 
-    @OptionGroup var data: DataOption
+    @OptionGroup var target: LedgerOrNode
     @Option(help: "The log size of the checkpoint.") var size: UInt64?
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try CairnCLI.run(output) {
-            let block = try data.open().block(forSize: size)
-            if output.json {
-                printJSON([
-                    "height": .int(block.header.height), "size": .int(block.header.logSize), "checkpoint": .string(block.checkpoint),
-                ])
+            let text: String
+            if target.isRemote {
+                let path = "/checkpoint" + (size.map { "?size=\($0)" } ?? "")
+                text = try target.remote.with { try await $0.request("GET", path).text }
             } else {
-                print(block.checkpoint, terminator: "")
+                let ledger = try target.open()
+                text = try ledger.witnessedCheckpoint(try ledger.block(forSize: size)).encoded
+            }
+            if output.json {
+                let c = try Checkpoint(parsing: try SignedNote(parsing: text).text)
+                printJSON(["height": c.block.map { .int($0.height) } ?? .null, "size": .int(c.size), "checkpoint": .string(text)])
+            } else {
+                print(text, terminator: "")
             }
         }
     }
@@ -29,7 +35,7 @@ struct Prove: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print an inclusion proof (.tlog-proof) for a notice, or with --consistency a consistency proof.")
 
-    @OptionGroup var data: DataOption
+    @OptionGroup var target: LedgerOrNode
     @Argument(help: "The notice id.") var id: String?
     @Option(help: "Prove against the checkpoint at this log size (inclusion), or up to it (consistency; same as --to).") var size: UInt64?
     @Flag(help: "Append the member.update leaves the proof needs, for keys rotated after genesis.") var withKeys = false
@@ -40,16 +46,25 @@ struct Prove: ParsableCommand {
 
     func run() throws {
         try CairnCLI.run(output) {
-            let ledger = try data.open()
             let text: String
             if consistency {
                 guard let from else { throw CairnError(.usage, "--consistency needs --from N") }
-                text = try ledger.consistencyProof(from: from, to: to ?? size).encoded
+                let to = self.to ?? size
+                if target.isRemote {
+                    let path = "/v1/proofs/consistency?from=\(from)" + (to.map { "&to=\($0)" } ?? "")
+                    text = try target.remote.with { try await $0.request("GET", path).text }
+                } else {
+                    text = try target.open().consistencyProof(from: from, to: to).encoded
+                }
             } else {
                 guard let id else { throw CairnError(.usage, "give a notice id, or --consistency --from N") }
-                var proofs = [try ledger.inclusionProof(id: id, size: size)]
-                if withKeys { proofs += try ledger.keyHistoryProofs(size: size).filter { $0.index != proofs[0].index } }
-                text = proofs.map(\.encoded).joined()
+                if target.isRemote {
+                    let query = [size.map { "size=\($0)" }, withKeys ? "withKeys=true" : nil].compactMap { $0 }.joined(separator: "&")
+                    let path = "/v1/notices/\(id)/proof" + (query.isEmpty ? "" : "?" + query)
+                    text = try target.remote.with { try await $0.request("GET", path).text }
+                } else {
+                    text = try target.open().proofText(id: id, size: size, withKeys: withKeys)
+                }
             }
             if output.json { printJSON(["proof": .string(text)]) } else { print(text, terminator: "") }
         }

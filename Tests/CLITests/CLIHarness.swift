@@ -81,7 +81,8 @@ final class Consortium {
     var genesisPath: String { dir.appendingPathComponent("genesis.json").path }
     func key(_ name: String) -> String { dir.appendingPathComponent("keys/\(name).key").path }
 
-    init(governance: String = "thresh(2, role(partner))") throws {
+    /// `witnessURL` lists auditor-1's tlog-witness endpoint in genesis, for a node to call.
+    init(governance: String = "thresh(2, role(partner))", witnessURL: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("keys"), withIntermediateDirectories: true)
         for name in Consortium.partners + ["central.example", "mallory.example"] {
@@ -104,7 +105,7 @@ final class Consortium {
                 {"name": "bank-c.example", "roles": ["partner"], "keys": ["\(vkeys["bank-c.example"]!)"],
                  "accounts": [{"id": "bank-c.example/eur", "currency": "EUR"}]},
                 {"name": "central.example", "roles": ["issuer"], "keys": ["\(vkeys["central.example"]!)"]},
-                {"name": "auditor-1.example", "roles": ["witness", "auditor"], "keys": ["\(vkeys["auditor-1.example"]!)"]}
+                {"name": "auditor-1.example", "roles": ["witness", "auditor"], "keys": ["\(vkeys["auditor-1.example"]!)"]\(witnessURL.map { #", "url": "\#($0)""# } ?? "")}
               ],
               "policies": {"deposit": "role(issuer)", "transfer": "all(payer, payee)",
                            "finality": "thresh(1, role(validator))", "witness": "thresh(1, role(witness))",

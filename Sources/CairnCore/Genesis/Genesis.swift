@@ -25,6 +25,9 @@ public struct Member: Sendable, Equatable {
     /// Note-signing keys (type 0x01), and for witnesses cosigning keys (type 0x04).
     public var keys: [VerifierKey]
     public var accounts: [Account]
+    /// For witnesses: the base URL of their C2SP tlog-witness endpoint (`<url>/add-checkpoint`),
+    /// where the node sends each new checkpoint.
+    public var url: String? = nil
 }
 
 /// The consortium's genesis file (DESIGN §1.5). Block 0 commits to
@@ -171,8 +174,15 @@ public struct Genesis: Sendable {
             try ar.finish()
             accounts.append(Account(id: id, currency: currency, creditLimit: limit))
         }
+        let url = try r.optionalString("url")
+        if let url {
+            guard roles.contains(.witness), url.hasPrefix("https://") || url.hasPrefix("http://"), !url.hasSuffix("/") else {
+                throw r.fail(
+                    "url", "only a witness has a url: its tlog-witness base URL, http(s)://host[:port][/path] without a trailing /")
+            }
+        }
         try r.finish()
-        return Member(name: name, roles: roles, keys: keys, accounts: accounts)
+        return Member(name: name, roles: roles, keys: keys, accounts: accounts, url: url)
     }
 
     private static func check(_ p: Policy, named name: String, members: [Member], path: String) throws(CairnError) {

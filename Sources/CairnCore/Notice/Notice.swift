@@ -193,7 +193,7 @@ public struct NoticeSignature: Sendable, Equatable {
         .object(JSONObject([("keyId", .string(keyIDHex)), ("sig", .string(Base64.encode(sig))), ("signer", .string(signer))]))
     }
 
-    init(json: JSONValue, path: String) throws(CairnError) {
+    public init(json: JSONValue, path: String) throws(CairnError) {
         var r = try FieldReader(json, path: path)
         signer = try r.string("signer")
         let idText = try r.string("keyId")
