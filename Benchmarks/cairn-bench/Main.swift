@@ -33,6 +33,7 @@ struct Bench {
 
         let base = try Baselines.measure(plan: plan, work: work, report: &report)
         try LedgerBench(plan: plan, work: work, baselines: base).run(report: &report)
+        try NodeBench(plan: plan, work: work, baselines: base).run(report: &report)
 
         print(report.table())
         if let jsonPath {

@@ -8,6 +8,8 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
+import Synchronization
 
 /// How `cairn serve` runs a node.
 public struct NodeConfig: Sendable {
@@ -54,6 +56,7 @@ public final class Node: Sendable {
     let identity: Identity
     let limiter: RateLimiter
     let witnesses: WitnessPusher
+    private let services = Mutex<ServiceGroup?>(nil)
 
     public init(config: NodeConfig) throws {
         self.config = config
@@ -99,16 +102,23 @@ public final class Node: Sendable {
         let onServerRunning: @Sendable (any Channel) async -> Void = { channel in
             await onListening(channel.localAddress?.port ?? 0)
         }
-        if let tls = config.tls {
-            let app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                onServerRunning: onServerRunning, logger: NodeLog.logger)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        } else {
-            let app = Application(
-                router: router, configuration: configuration, onServerRunning: onServerRunning, logger: NodeLog.logger)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        }
+        let app: any Service =
+            if let tls = config.tls {
+                Application(
+                    router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                    onServerRunning: onServerRunning, logger: NodeLog.logger)
+            } else {
+                Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: NodeLog.logger)
+            }
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: NodeLog.logger))
+        services.withLock { $0 = group }
+        try await group.run()
+    }
+
+    /// Stops a running node as SIGTERM does.
+    public func shutdown() async {
+        await services.withLock { $0 }?.triggerGracefulShutdown()
     }
 
     func makeRouter() -> Router<NodeContext> {
