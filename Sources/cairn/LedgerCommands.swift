@@ -51,8 +51,14 @@ struct Submit: ParsableCommand {
     @Option(help: "With --node: an Idempotency-Key, so a retry gets the first answer again (one file only).") var idempotencyKey: String?
     @OptionGroup var output: OutputOptions
 
-    /// What one file got: its id, status and what it still needs, or the refusal.
-    typealias Outcome = Result<(id: String, status: String, missing: String?), CairnError>
+    /// What one file got: its id, status and what it still needs, and the refusal if any (a
+    /// duplicate has both its status and the refusal).
+    struct Outcome {
+        var id: String?
+        var status: String?
+        var missing: String?
+        var error: CairnError?
+    }
 
     func run() throws {
         try CairnCLI.run(output) {
@@ -73,16 +79,16 @@ struct Submit: ParsableCommand {
             var failed = false
             for (file, outcome) in zip(files, outcomes) {
                 var o = JSONObject()
-                switch outcome {
-                case .success(let r):
-                    o["id"] = .string(r.id)
-                    o["status"] = .string(r.status)
-                    if let missing = r.missing { o["missing"] = .string(missing) }
+                if let id = outcome.id, let status = outcome.status {
+                    o["id"] = .string(id)
+                    o["status"] = .string(status)
+                    if let missing = outcome.missing { o["missing"] = .string(missing) }
                     if !output.json {
-                        print("\(r.id) \(r.status)")
-                        if let missing = r.missing { print("waiting for \(missing)") }
+                        print("\(id) \(status)")
+                        if let missing = outcome.missing { print("waiting for \(missing)") }
                     }
-                case .failure(let error):
+                }
+                if let error = outcome.error {
                     failed = true
                     o["error"] = .object(JSONObject([("code", .string(error.code.rawValue)), ("message", .string(error.message))]))
                     printErr("cairn: \(error.code): \(files.count > 1 ? file + ": " : "")\(error.message)")
@@ -95,15 +101,17 @@ struct Submit: ParsableCommand {
 
     func local(_ envelopes: [Envelope]) throws -> [Outcome] {
         try target.open().submit(envelopes, now: now()).map { result in
-            result.flatMap { r in
+            switch result {
+            case .failure(let e): return Outcome(error: e)
+            case .success(let r):
+                var outcome = Outcome(id: r.id, status: r.status.rawValue, missing: r.missing)
                 if r.duplicate, let rec = r.record {
                     let how = rec.code.map { " (\($0))" } ?? ""
-                    return .failure(
-                        CairnError(
-                            .duplicateNotice,
-                            "notice \(r.id) was already \(rec.status.rawValue) at height \(rec.height ?? 0)\(how); nothing changed"))
+                    outcome.error = CairnError(
+                        .duplicateNotice,
+                        "notice \(r.id) was already \(rec.status.rawValue) at height \(rec.height ?? 0)\(how); nothing changed")
                 }
-                return .success((r.id, r.status.rawValue, r.missing))
+                return outcome
             }
         }
     }
@@ -114,12 +122,13 @@ struct Submit: ParsableCommand {
             var out: [Outcome] = []
             for bytes in inputs {
                 let a = try await client.send("POST", "/v1/notices", body: bytes, headers: key.map { [("Idempotency-Key", $0)] } ?? [])
-                guard a.status < 400, case .object(let o)? = a.json, let id = o["id"]?.stringValue, let status = o["status"]?.stringValue
-                else {
-                    out.append(.failure(NodeClient.error(a)))
-                    continue
-                }
-                out.append(.success((id, status, o["missing"]?.stringValue)))
+                // A refusal's details name the notice and its status when there is one (a duplicate).
+                var o = a.json?.objectValue ?? JSONObject()
+                if a.status >= 400 { o = o["error"]?.objectValue?["details"]?.objectValue ?? JSONObject() }
+                out.append(
+                    Outcome(
+                        id: o["id"]?.stringValue, status: o["status"]?.stringValue, missing: o["missing"]?.stringValue,
+                        error: a.status >= 400 ? NodeClient.error(a) : nil))
             }
             return out
         }
