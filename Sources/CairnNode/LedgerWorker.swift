@@ -2,6 +2,7 @@ import CairnCore
 import CairnLedger
 import CairnStore
 import Foundation
+import Tracing
 
 /// One submission waiting for the next group commit, with what the node needs to answer it.
 struct Submission {
@@ -32,8 +33,8 @@ final class LedgerWorker: @unchecked Sendable {
     private let blockMax: Int
     private let clock: @Sendable () -> Timestamp
     private let metrics: NodeMetrics
-    /// Called on the worker thread after each block is durably sealed.
-    private let onSeal: @Sendable (StoredBlock) -> Void
+    /// Called on the worker thread after each block is durably sealed, within its span.
+    private let onSeal: @Sendable (StoredBlock, ServiceContext) -> Void
 
     private let condition = NSCondition()
     private var submissions: [(Submission, CheckedContinuation<Reply, Never>)] = []
@@ -44,7 +45,7 @@ final class LedgerWorker: @unchecked Sendable {
 
     init(
         ledger: Ledger, store: SQLiteStore, key: SigningKey, interval: Double, blockMax: Int, clock: @escaping @Sendable () -> Timestamp,
-        metrics: NodeMetrics, onSeal: @escaping @Sendable (StoredBlock) -> Void
+        metrics: NodeMetrics, onSeal: @escaping @Sendable (StoredBlock, ServiceContext) -> Void
     ) {
         self.ledger = ledger
         self.store = store
@@ -187,27 +188,35 @@ final class LedgerWorker: @unchecked Sendable {
     /// Seals blocks until no complete notice is left; returns how many complete ones remain (0).
     private func sealAll() -> Int {
         while true {
-            let started = ContinuousClock.now
-            let result: SealResult?
-            do {
-                result = try ledger.seal(key: key, now: clock(), max: blockMax)
-            } catch {
-                metrics.sealErrors.increment()
-                NodeLog.logger.error("couldn't seal a block", metadata: ["error": "\(error)"])
-                return (try? store.pendingCount().complete) ?? 0
+            let sealed = withSpan("seal block", ofKind: .internal) { span -> Bool? in
+                let started = ContinuousClock.now
+                let result: SealResult?
+                do {
+                    result = try ledger.seal(key: key, now: clock(), max: blockMax)
+                } catch {
+                    span.recordError(error)
+                    metrics.sealErrors.increment()
+                    NodeLog.logger.error("couldn't seal a block", metadata: ["error": "\(error)"])
+                    return nil
+                }
+                guard let result else { return false }
+                let h = result.block.header
+                span.attributes["cairn.height"] = Int(h.height)
+                span.attributes["cairn.committed"] = result.committed.count
+                metrics.sealTime.record(ContinuousClock.now - started)
+                metrics.committed.increment(by: Int64(result.committed.count))
+                metrics.rejected.increment(by: Int64(result.rejected.count))
+                metrics.height.record(Int64(h.height))
+                NodeLog.logger.info(
+                    "sealed block",
+                    metadata: [
+                        "height": "\(h.height)", "committed": "\(result.committed.count)", "rejected": "\(result.rejected.count)",
+                        "logSize": "\(h.logSize)",
+                    ])
+                onSeal(result.block, span.context)
+                return true
             }
-            guard let result else { return 0 }
-            metrics.sealTime.record(ContinuousClock.now - started)
-            metrics.committed.increment(by: Int64(result.committed.count))
-            metrics.rejected.increment(by: Int64(result.rejected.count))
-            metrics.height.record(Int64(result.block.header.height))
-            NodeLog.logger.info(
-                "sealed block",
-                metadata: [
-                    "height": "\(result.block.header.height)", "committed": "\(result.committed.count)",
-                    "rejected": "\(result.rejected.count)", "logSize": "\(result.block.header.logSize)",
-                ])
-            onSeal(result.block)
+            guard sealed == true else { return sealed == nil ? ((try? store.pendingCount().complete) ?? 0) : 0 }
             let left = (try? store.pendingCount().complete) ?? 0
             if left == 0 { return 0 }
         }

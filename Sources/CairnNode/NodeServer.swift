@@ -26,6 +26,8 @@ public struct NodeConfig: Sendable {
     public var rateLimit = 5_000.0
     /// TLS for the node's calls to witnesses.
     public var witnessTLS: TLSConfiguration?
+    /// Services to run beside the server and stop with it (the tracing exporter).
+    public var services: [any Service] = []
     public var clock: @Sendable () -> Timestamp
 
     public init(dataDir: String, clock: @escaping @Sendable () -> Timestamp) {
@@ -71,7 +73,7 @@ public final class Node: Sendable {
         self.witnesses = witnesses
         worker = LedgerWorker(
             ledger: ledger, store: store, key: try dir.validatorKey(), interval: config.blockInterval, blockMax: config.blockMax,
-            clock: config.clock, metrics: metrics, onSeal: { witnesses.enqueue($0) })
+            clock: config.clock, metrics: metrics, onSeal: { witnesses.enqueue($0, context: $1) })
     }
 
     /// Serves until SIGTERM or SIGINT, then stops cleanly: in-flight requests finish, the block in
@@ -79,7 +81,7 @@ public final class Node: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         worker.start()
         let pusher = Task { await witnesses.run() }
-        witnesses.enqueue(try store.head())
+        witnesses.enqueue(try store.head(), context: .topLevel)
         do {
             try await serve(onListening: onListening)
         } catch {
@@ -89,10 +91,17 @@ public final class Node: Sendable {
         await shutDown(pusher)
     }
 
+    /// Stops sealing, then gives the witnesses two seconds to take the checkpoints still queued:
+    /// witnessing is best effort, and a restarted node sends its head checkpoint again.
     private func shutDown(_ pusher: Task<Void, Never>) async {
         worker.stop()
         witnesses.finish()
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(2))
+            pusher.cancel()
+        }
         await pusher.value
+        deadline.cancel()
         await witnesses.shutdown()
     }
 
@@ -111,7 +120,7 @@ public final class Node: Sendable {
                 Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: NodeLog.logger)
             }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: NodeLog.logger))
+            configuration: .init(services: [app] + config.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: NodeLog.logger))
         services.withLock { $0 = group }
         try await group.run()
     }
@@ -123,6 +132,8 @@ public final class Node: Sendable {
 
     func makeRouter() -> Router<NodeContext> {
         let router = Router(context: NodeContext.self)
+        // A span per request, continuing the caller's W3C traceparent.
+        router.add(middleware: TracingMiddleware())
         router.add(middleware: NodeMiddleware(node: self))
         router.get("/healthz") { _, _ in jsonResponse(.object(JSONObject([("status", .string("ok"))]))) }
         router.get("/metrics") { [metrics] _, _ in
@@ -304,15 +315,12 @@ func uintParameter(_ request: Request, _ name: String) throws -> UInt64? {
     return v
 }
 
-/// Every request: the trace, the caller's identity, the rate limit, JSON errors, and metrics.
+/// Every request: the caller's identity, the rate limit, JSON errors, and metrics.
 struct NodeMiddleware: RouterMiddleware {
     let node: Node
 
     func handle(_ request: Request, context: NodeContext, next: (Request, NodeContext) async throws -> Response) async throws -> Response {
         var context = context
-        let incoming = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceParent.init(header:))
-        let trace = incoming?.child() ?? TraceParent.start()
-        context.logger[metadataKey: "traceparent"] = "\(trace)"
         var response: Response
         do {
             if request.uri.path != "/healthz" {
@@ -342,7 +350,6 @@ struct NodeMiddleware: RouterMiddleware {
             response = try APIError(.internalServerError, "internal", "the node failed to answer: \(error)").response(
                 from: request, context: context)
         }
-        response.headers[HTTPField.Name("traceparent")!] = "\(trace)"
         let route = context.endpointPath ?? "unmatched"
         node.metrics.request(route: route, method: request.method.rawValue, status: Int(response.status.code))
         if response.status.code >= 500 || (response.status.code >= 400 && response.status != .notFound) {

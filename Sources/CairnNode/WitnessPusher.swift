@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import Synchronization
+import Tracing
 
 /// Sends each new checkpoint to the witnesses listed in genesis (C2SP tlog-witness
 /// `add-checkpoint`) and stores the cosignatures they return, after checking them.
@@ -21,8 +22,9 @@ final class WitnessPusher: Sendable {
     let targets: [Target]
     let metrics: NodeMetrics
     let client: HTTPClient?
-    private let stream: AsyncStream<StoredBlock>
-    private let input: AsyncStream<StoredBlock>.Continuation
+    /// Blocks to witness, each with the span context of its sealing.
+    private let stream: AsyncStream<(StoredBlock, ServiceContext)>
+    private let input: AsyncStream<(StoredBlock, ServiceContext)>.Continuation
     /// The size each witness is known to hold (learnt from its answers; nil until the first).
     private let known = Mutex<[String: UInt64]>([:])
 
@@ -33,7 +35,7 @@ final class WitnessPusher: Sendable {
             guard m.roles.contains(.witness), let url = m.url else { return nil }
             return Target(name: m.name, url: url, keys: m.keys.filter { $0.type == .cosignature })
         }
-        (stream, input) = AsyncStream.makeStream(of: StoredBlock.self, bufferingPolicy: .unbounded)
+        (stream, input) = AsyncStream.makeStream(of: (StoredBlock, ServiceContext).self, bufferingPolicy: .unbounded)
         if targets.isEmpty {
             client = nil
         } else {
@@ -43,16 +45,17 @@ final class WitnessPusher: Sendable {
         }
     }
 
-    func enqueue(_ block: StoredBlock) {
+    func enqueue(_ block: StoredBlock, context: ServiceContext) {
         guard !targets.isEmpty else { return }
-        input.yield(block)
+        input.yield((block, context))
     }
 
     /// Takes blocks in order; each witness gets every checkpoint, one call at a time.
     func run() async {
-        for await block in stream {
+        for await (block, context) in stream {
+            if Task.isCancelled { return }
             await withTaskGroup(of: Void.self) { group in
-                for t in targets { group.addTask { await self.push(block, to: t) } }
+                for t in targets { group.addTask { await self.push(block, to: t, context: context) } }
             }
         }
     }
@@ -64,11 +67,20 @@ final class WitnessPusher: Sendable {
         try? await client?.shutdown()
     }
 
-    func push(_ block: StoredBlock, to t: Target) async {
+    /// Sends the block's checkpoint to one witness, in a span under the block's seal span;
+    /// AsyncHTTPClient sends the W3C traceparent of the current span with the request.
+    func push(_ block: StoredBlock, to t: Target, context: ServiceContext) async {
+        guard client != nil else { return }
+        await withSpan("witness add-checkpoint", context: context, ofKind: .internal) { span in
+            span.attributes["cairn.witness"] = t.name
+            span.attributes["cairn.height"] = Int(block.header.height)
+            await send(block, to: t, span: span)
+        }
+    }
+
+    private func send(_ block: StoredBlock, to t: Target, span: any Span) async {
         guard let client else { return }
-        let trace = TraceParent.start()
         var logger = NodeLog.logger
-        logger[metadataKey: "traceparent"] = "\(trace)"
         logger[metadataKey: "witness"] = "\(t.name)"
         logger[metadataKey: "height"] = "\(block.header.height)"
         let size = block.header.logSize
@@ -81,7 +93,6 @@ final class WitnessPusher: Sendable {
                 var request = HTTPClientRequest(url: t.url + "/add-checkpoint")
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-                request.headers.add(name: "traceparent", value: "\(trace)")
                 request.body = .bytes(ByteBuffer(string: try requestBody(old: old, block: block)))
                 let response = try await client.execute(request, timeout: .seconds(10))
                 let body = String(buffer: try await response.body.collect(upTo: 1 << 16))
@@ -100,6 +111,7 @@ final class WitnessPusher: Sendable {
                     old = theirs
                     continue
                 default:
+                    span.setStatus(SpanStatus(code: .error, message: "witness answered \(response.status.code)"))
                     metrics.witnessError(t.name, reason: String(response.status.code))
                     logger.error(
                         "witness refused the checkpoint",
@@ -107,6 +119,7 @@ final class WitnessPusher: Sendable {
                     return
                 }
             } catch {
+                span.recordError(error)
                 metrics.witnessError(t.name, reason: error is CairnError ? "bad_response" : "unreachable")
                 logger.error("witness call failed", metadata: ["error": "\(error)"])
                 return

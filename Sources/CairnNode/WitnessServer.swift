@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A C2SP tlog-witness for one Cairn ledger (`cairn witness serve`). It cosigns a checkpoint only
@@ -142,15 +143,14 @@ public final class Witness: Sendable {
 
     /// Serves `POST /add-checkpoint` (and `/healthz`) until SIGTERM or SIGINT.
     public func run(
-        host: String, port: Int, tls: TLSConfiguration?, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        host: String, port: Int, tls: TLSConfiguration?, services: [any Service] = [],
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let router = Router()
+        router.add(middleware: TracingMiddleware())
         router.get("/healthz") { _, _ in jsonResponse(.object(JSONObject([("status", .string("ok"))]))) }
         router.post("/add-checkpoint") { request, context in
-            var logger = context.logger
-            if let t = request.headers[HTTPField.Name("traceparent")!].flatMap(TraceParent.init(header:)) {
-                logger[metadataKey: "traceparent"] = "\(t)"
-            }
+            let logger = context.logger
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: 1 << 20) } catch {
                 return textResponse("request body too large\n", status: .contentTooLarge)
@@ -161,14 +161,16 @@ public final class Witness: Sendable {
         }
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cairn-witness")
         let onServerRunning: @Sendable (any Channel) async -> Void = { await onListening($0.localAddress?.port ?? 0) }
-        if let tls {
-            let app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                onServerRunning: onServerRunning, logger: Witness.logger)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        } else {
-            let app = Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: Witness.logger)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        }
+        let app: any Service =
+            if let tls {
+                Application(
+                    router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                    onServerRunning: onServerRunning, logger: Witness.logger)
+            } else {
+                Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: Witness.logger)
+            }
+        try await ServiceGroup(
+            configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Witness.logger)
+        ).run()
     }
 }

@@ -4,7 +4,6 @@ import CairnLedger
 import CairnNode
 import CairnStore
 import Foundation
-import Logging
 
 /// `--node URL` and its TLS files: a command that takes them talks to a node instead of `--data`.
 struct NodeOptions: ParsableArguments {
@@ -65,10 +64,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.") var maxBody = 1 << 20
     @Option(help: "Requests per second per client (bursts of twice that).") var rateLimit = 5_000.0
     @Option(help: "Write the bound port to this file once listening (for scripts and tests).") var portFile: String?
+    @Option(help: "Export trace spans over OTLP/HTTP to this collector, like http://127.0.0.1:4318.") var otlpEndpoint: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         do {
+            let exporter = try Observability.bootstrap(service: "cairn-node", otlpEndpoint: otlpEndpoint)
             let (host, port) = try parseListen(listen)
             var config = NodeConfig(dataDir: data, clock: { now() })
             (config.host, config.port) = (host, port)
@@ -86,6 +86,7 @@ struct Serve: AsyncParsableCommand {
                 throw CairnError(.usage, "TLS needs both --tls-cert and --tls-key; --client-ca needs them too")
             }
             config.witnessTLS = try TLSSettings.client(cert: tlsCert, key: tlsKey, ca: witnessCa)
+            config.services = [exporter]
             let node = try Node(config: config)
             let portFile = self.portFile
             try await node.run { port in
@@ -123,10 +124,11 @@ struct WitnessServe: AsyncParsableCommand {
     @Option(help: "The witness's certificate chain (PEM), for https.") var tlsCert: String?
     @Option(help: "The witness's certificate key (PEM).") var tlsKey: String?
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
+    @Option(help: "Export trace spans over OTLP/HTTP to this collector, like http://127.0.0.1:4318.") var otlpEndpoint: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         do {
+            let exporter = try Observability.bootstrap(service: "cairn-witness", otlpEndpoint: otlpEndpoint)
             let (host, port) = try parseListen(listen)
             let witness = try Witness(
                 genesis: try Genesis(bytes: try readBytes(genesis)), key: try SigningKey(parsing: try readText(key)), dataDir: data,
@@ -134,7 +136,7 @@ struct WitnessServe: AsyncParsableCommand {
             guard (tlsCert == nil) == (tlsKey == nil) else { throw CairnError(.usage, "give --tls-cert and --tls-key together") }
             let tls = try tlsCert.map { try TLSSettings.server(cert: $0, key: tlsKey!, clientCA: nil) }
             let portFile = self.portFile
-            try await witness.run(host: host, port: port, tls: tls) { port in
+            try await witness.run(host: host, port: port, tls: tls, services: [exporter]) { port in
                 if let portFile { try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8) }
                 printErr("cairn: witness \(witness.genesis.origin) at size \(witness.size) listening on \(host):\(port)")
             }

@@ -313,3 +313,83 @@ func curlJSON(_ pki: PKI, _ member: String, _ url: String, body: String) throws 
     let json = try? JSON.parse(Array(lines.joined(separator: "\n").utf8))
     return (status, json?.objectValue?["error"]?.objectValue?["code"]?.stringValue)
 }
+
+@Suite("Traces from the node to the witness and to an OTLP collector")
+struct TraceTests {
+    @Test("A request's traceparent is continued and exported; the witness call carries the block's trace")
+    func tracesReachTheCollectorAndTheWitness() throws {
+        let wport = freePort()
+        let c = try Consortium(witnessURL: "http://127.0.0.1:\(wport)")
+        // A stand-in OTLP/HTTP collector: it appends every body posted to /v1/traces to a file.
+        let received = c.dir.path + "/otlp.bin"
+        let collector = c.dir.path + "/collector.py"
+        try """
+        import http.server, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path == "/v1/traces":
+                    open(sys.argv[2], "ab").write(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.end_headers()
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(("127.0.0.1", 0), H)
+        with open(sys.argv[1], "w") as f:
+            f.write(str(s.server_port))
+        s.serve_forever()
+        """.write(toFile: collector, atomically: true, encoding: .utf8)
+        let otlp = try Background(
+            [collector, c.dir.path + "/oport", received], log: c.dir.path + "/collector.log", executable: "/usr/bin/python3")
+        // SIGKILL: a child of the test runner may inherit a blocked SIGTERM, and python does not unblock it.
+        defer { otlp.stop(kill: true) }
+        let otlpURL = "http://127.0.0.1:\(try otlp.port(c.dir.path + "/oport"))"
+        let witness = try Background(
+            [
+                "witness", "serve", "--key", c.key("auditor-1.example"), "--genesis", c.genesisPath, "--data", c.dir.path + "/witness",
+                "--listen", "127.0.0.1:\(wport)", "--port-file", c.dir.path + "/wport",
+            ], log: c.dir.path + "/witness.log")
+        _ = try witness.port(c.dir.path + "/wport")
+        let node = try Background(
+            [
+                "serve", "--data", c.data, "--listen", "127.0.0.1:0", "--port-file", c.dir.path + "/port", "--otlp-endpoint", otlpURL,
+                "--block-interval", "50",
+            ], log: c.dir.path + "/node.log")
+        let url = "http://127.0.0.1:\(try node.port(c.dir.path + "/port"))"
+
+        let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let deposit = try c.sign(
+            try c.notice("deposit", "--to", "bank-a.example/eur", "--amount", "5.00", "--currency", "EUR"), by: "central.example")
+        let r = try runProcess(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-H", "traceparent: 00-\(traceID)-00f067aa0ba902b7-01", "-H", "Content-Type: application/json",
+                "--data-binary", "@" + deposit, url + "/v1/notices",
+            ])
+        let id = try #require((try? JSON.parse(Array(r.out.utf8)))?.objectValue?["id"]?.stringValue, "\(r)")
+        _ = try waitFor("committed", id: id, ["--node", url])
+        // Wait for the witness to cosign the new checkpoint before stopping.
+        for _ in 0..<100 where !(try cairn("checkpoint", "--node", url).out.contains("\n\n— bank-a.example ")) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        for _ in 0..<100 where witness.output.components(separatedBy: "\"add-checkpoint\"").count < 3 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(node.stop() == 0)
+        witness.stop()
+
+        // The collector got the request's span: the trace id's 16 bytes are in the OTLP protobuf.
+        let exported = try #require(FileManager.default.contents(atPath: received), "nothing was exported")
+        #expect(exported.range(of: Data(Hex.decode(traceID)!)) != nil, "the request's trace is not among the exported spans")
+        // The node logged the block's seal and the witness logged the call, in the same trace.
+        func traceIDs(_ log: String, _ message: String) -> [String] {
+            log.split(separator: "\n").compactMap { line -> String? in
+                guard let o = (try? JSON.parse(Array(line.utf8)))?.objectValue, o["message"]?.stringValue == message else { return nil }
+                return o["trace_id"]?.stringValue
+            }
+        }
+        let sealed = Set(traceIDs(node.output, "sealed block"))
+        let witnessed = Set(traceIDs(witness.output, "add-checkpoint"))
+        #expect(!sealed.isEmpty && !sealed.isDisjoint(with: witnessed), "node: \(sealed), witness: \(witnessed)")
+    }
+}

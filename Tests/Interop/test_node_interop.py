@@ -128,35 +128,37 @@ def network():
         [CAIRN, "serve", "--data", f"{d}/ledger", "--listen", "127.0.0.1:0", "--port-file", f"{d}/port",
          "--client-ca", f"{d}/ca/ca.pem", "--witness-ca", f"{d}/ca/ca.pem", "--block-interval", "50", *tls],
         stderr=subprocess.DEVNULL))
-    for _ in range(200):
-        if os.path.exists(f"{d}/port") and open(f"{d}/port").read().strip():
-            break
-        time.sleep(0.05)
-    url = f"https://127.0.0.1:{open(f'{d}/port').read().strip()}"
-    ctx = ssl.create_default_context(cafile=f"{d}/ca/ca.pem")
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.load_cert_chain(f"{d}/bank-a.example-tls.pem", f"{d}/bank-a.example-tls-key.pem")
-    net = {"dir": d, "url": url, "ctx": ctx, "genesis": gpath, "witness": f"https://127.0.0.1:{wport}",
-           "keys": [vkey(k) for k in keys.values()]}
-    node = ["--node", url, "--ca", f"{d}/ca/ca.pem"]
-    ids = []
-    for member, args in [("central.example", ["deposit", "--to", "bank-a.example/eur", "--amount", "90.00",
-                                              "--currency", "EUR", "--submitter", "central.example"]),
-                         ("central.example", ["deposit", "--to", "bank-a.example/eur", "--amount", "10.00",
-                                              "--currency", "EUR", "--submitter", "central.example"])]:
-        body = f"{d}/n{len(ids)}.json"
-        open(body, "w").write(run("notice", *args))
-        signed = f"{d}/s{len(ids)}.json"
-        open(signed, "w").write(run("sign", "--key", f"{d}/{member}.key", body))
-        out = run("submit", signed, "--json", *node, "--tls-cert", f"{d}/{member}-tls.pem",
-                  "--tls-key", f"{d}/{member}-tls-key.pem")
-        ids.append(json.loads(out)["id"])
-        time.sleep(0.3)  # one block each
-    net["ids"] = ids
-    yield net
-    for p in procs:
-        p.terminate()
-        p.wait(timeout=20)
+    try:
+        for _ in range(200):
+            if os.path.exists(f"{d}/port") and open(f"{d}/port").read().strip():
+                break
+            time.sleep(0.05)
+        url = f"https://127.0.0.1:{open(f'{d}/port').read().strip()}"
+        ctx = ssl.create_default_context(cafile=f"{d}/ca/ca.pem")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_cert_chain(f"{d}/bank-a.example-tls.pem", f"{d}/bank-a.example-tls-key.pem")
+        net = {"dir": d, "url": url, "ctx": ctx, "genesis": gpath, "witness": f"https://127.0.0.1:{wport}",
+               "keys": [vkey(k) for k in keys.values()]}
+        node = ["--node", url, "--ca", f"{d}/ca/ca.pem"]
+        ids = []
+        for member, args in [("central.example", ["deposit", "--to", "bank-a.example/eur", "--amount", "90.00",
+                                                  "--currency", "EUR", "--submitter", "central.example"]),
+                             ("central.example", ["deposit", "--to", "bank-a.example/eur", "--amount", "10.00",
+                                                  "--currency", "EUR", "--submitter", "central.example"])]:
+            body = f"{d}/n{len(ids)}.json"
+            open(body, "w").write(run("notice", *args))
+            signed = f"{d}/s{len(ids)}.json"
+            open(signed, "w").write(run("sign", "--key", f"{d}/{member}.key", body))
+            out = run("submit", signed, "--json", *node, "--tls-cert", f"{d}/{member}-tls.pem",
+                      "--tls-key", f"{d}/{member}-tls-key.pem")
+            ids.append(json.loads(out)["id"])
+            time.sleep(0.3)  # one block each
+        net["ids"] = ids
+        yield net
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=20)
 
 
 def get(net, path):
