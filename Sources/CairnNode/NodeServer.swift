@@ -106,19 +106,9 @@ public final class Node: Sendable {
     }
 
     private func serve(onListening: @escaping @Sendable (Int) async -> Void) async throws {
-        let router = makeRouter()
-        let configuration = ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "cairn")
-        let onServerRunning: @Sendable (any Channel) async -> Void = { channel in
-            await onListening(channel.localAddress?.port ?? 0)
-        }
-        let app: any Service =
-            if let tls = config.tls {
-                Application(
-                    router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                    onServerRunning: onServerRunning, logger: NodeLog.logger)
-            } else {
-                Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: NodeLog.logger)
-            }
+        let app = try httpService(
+            router: makeRouter(), host: config.host, port: config.port, tls: config.tls, serverName: "cairn", logger: NodeLog.logger,
+            onListening: onListening)
         let group = ServiceGroup(
             configuration: .init(services: [app] + config.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: NodeLog.logger))
         services.withLock { $0 = group }
@@ -358,4 +348,20 @@ struct NodeMiddleware: RouterMiddleware {
         }
         return response
     }
+}
+
+/// A Hummingbird application serving `router` over HTTP/1.1, with TLS when `tls` is given; it
+/// reports its bound port to `onListening`.
+func httpService<Context: RequestContext>(
+    router: Router<Context>, host: String, port: Int, tls: TLSConfiguration?, serverName: String, logger: Logger,
+    onListening: @escaping @Sendable (Int) async -> Void
+) throws -> any Service where Context.Source == ApplicationRequestContextSource {
+    let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: serverName)
+    let onServerRunning: @Sendable (any Channel) async -> Void = { await onListening($0.localAddress?.port ?? 0) }
+    guard let tls else {
+        return Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+    }
+    return Application(
+        router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning,
+        logger: logger)
 }

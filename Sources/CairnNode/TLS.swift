@@ -29,6 +29,17 @@ public enum TLSSettings {
         return c
     }
 
+    /// `server(cert:key:clientCA:)` when a certificate is given; nil (plain HTTP) when none is.
+    public static func server(cert: String?, key: String?, clientCA: String?) throws -> TLSConfiguration? {
+        guard let cert, let key else {
+            guard cert == nil, key == nil, clientCA == nil else {
+                throw CairnError(.usage, "TLS needs both --tls-cert and --tls-key; --client-ca needs them too")
+            }
+            return nil
+        }
+        return try server(cert: cert, key: key, clientCA: clientCA)
+    }
+
     /// A client: trusts `ca` (else the system roots) and presents `cert` and `key` when given.
     public static func client(cert: String?, key: String?, ca: String?) throws -> TLSConfiguration {
         var c = TLSConfiguration.makeClientConfiguration()

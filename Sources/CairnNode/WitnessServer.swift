@@ -159,16 +159,9 @@ public final class Witness: Sendable {
             logger.info("add-checkpoint", metadata: ["status": "\(answer.status)", "witness": "\(self.key.name)"])
             return textResponse(answer.body, status: HTTPResponse.Status(code: answer.status), contentType: answer.contentType)
         }
-        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cairn-witness")
-        let onServerRunning: @Sendable (any Channel) async -> Void = { await onListening($0.localAddress?.port ?? 0) }
-        let app: any Service =
-            if let tls {
-                Application(
-                    router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                    onServerRunning: onServerRunning, logger: Witness.logger)
-            } else {
-                Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: Witness.logger)
-            }
+        let app = try httpService(
+            router: router, host: host, port: port, tls: tls, serverName: "cairn-witness", logger: Witness.logger,
+            onListening: onListening)
         try await ServiceGroup(
             configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Witness.logger)
         ).run()

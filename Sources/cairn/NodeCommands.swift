@@ -55,20 +55,17 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "The ledger's data directory (from `cairn init`).") var data: String
     @Option(help: "HOST:PORT to listen on (port 0 picks a free one).") var listen = "127.0.0.1:8443"
-    @Option(help: "The node's certificate chain (PEM).") var tlsCert: String?
-    @Option(help: "The node's certificate key (PEM).") var tlsKey: String?
+    @OptionGroup var server: ServerOptions
     @Option(help: "Require client certificates from this CA (PEM): mutual TLS.") var clientCa: String?
     @Option(help: "The CA (PEM) that signed the witnesses' certificates, for https witness URLs.") var witnessCa: String?
     @Option(help: "Seal at most this often, in milliseconds.") var blockInterval = 200
     @Option(help: "Seal as soon as this many complete notices wait.") var blockMax = 1_000
     @Option(help: "The largest request body, in bytes.") var maxBody = 1 << 20
     @Option(help: "Requests per second per client (bursts of twice that).") var rateLimit = 5_000.0
-    @Option(help: "Write the bound port to this file once listening (for scripts and tests).") var portFile: String?
-    @Option(help: "Export trace spans over OTLP/HTTP to this collector, like http://127.0.0.1:4318.") var otlpEndpoint: String?
 
     func run() async throws {
         do {
-            let exporter = try Observability.bootstrap(service: "cairn-node", otlpEndpoint: otlpEndpoint)
+            let exporter = try Observability.bootstrap(service: "cairn-node", otlpEndpoint: server.otlpEndpoint)
             let (host, port) = try parseListen(listen)
             var config = NodeConfig(dataDir: data, clock: { now() })
             (config.host, config.port) = (host, port)
@@ -79,24 +76,31 @@ struct Serve: AsyncParsableCommand {
             config.blockMax = blockMax
             config.maxBody = maxBody
             config.rateLimit = rateLimit
-            if let tlsCert, let tlsKey {
-                config.tls = try TLSSettings.server(cert: tlsCert, key: tlsKey, clientCA: clientCa)
-                config.mutualTLS = clientCa != nil
-            } else if tlsCert != nil || tlsKey != nil || clientCa != nil {
-                throw CairnError(.usage, "TLS needs both --tls-cert and --tls-key; --client-ca needs them too")
-            }
-            config.witnessTLS = try TLSSettings.client(cert: tlsCert, key: tlsKey, ca: witnessCa)
+            config.tls = try TLSSettings.server(cert: server.tlsCert, key: server.tlsKey, clientCA: clientCa)
+            config.mutualTLS = clientCa != nil
+            config.witnessTLS = try TLSSettings.client(cert: server.tlsCert, key: server.tlsKey, ca: witnessCa)
             config.services = [exporter]
             let node = try Node(config: config)
-            let portFile = self.portFile
             try await node.run { port in
-                if let portFile { try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8) }
+                server.listening(port)
                 printErr("cairn: serving \(node.config.tls == nil ? "http" : "https")://\(host):\(port)")
             }
         } catch let e as CairnError {
             printErr("cairn: \(e.code): \(e.message)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// What `serve` and `witness serve` share: their certificate, the port file, the trace exporter.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "This server's certificate chain (PEM); without it, plain HTTP.") var tlsCert: String?
+    @Option(help: "This server's certificate key (PEM).") var tlsKey: String?
+    @Option(help: "Write the bound port to this file once listening (for scripts and tests).") var portFile: String?
+    @Option(help: "Export trace spans over OTLP/HTTP to this collector, like http://127.0.0.1:4318.") var otlpEndpoint: String?
+
+    func listening(_ port: Int) {
+        if let portFile { try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8) }
     }
 }
 
@@ -120,24 +124,21 @@ struct WitnessServe: AsyncParsableCommand {
     @Option(help: "The witness's cosigning (0x04) private key file.") var key: String
     @Option(help: "The ledger's genesis file.") var genesis: String
     @Option(help: "Where the last cosigned checkpoint is kept.") var data: String
-    @Option(help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8444"
-    @Option(help: "The witness's certificate chain (PEM), for https.") var tlsCert: String?
-    @Option(help: "The witness's certificate key (PEM).") var tlsKey: String?
-    @Option(help: "Write the bound port to this file once listening.") var portFile: String?
-    @Option(help: "Export trace spans over OTLP/HTTP to this collector, like http://127.0.0.1:4318.") var otlpEndpoint: String?
+    @Option(help: "HOST:PORT to listen on (port 0 picks a free one).") var listen = "127.0.0.1:8444"
+    @OptionGroup var server: ServerOptions
 
     func run() async throws {
         do {
-            let exporter = try Observability.bootstrap(service: "cairn-witness", otlpEndpoint: otlpEndpoint)
+            let exporter = try Observability.bootstrap(service: "cairn-witness", otlpEndpoint: server.otlpEndpoint)
             let (host, port) = try parseListen(listen)
             let witness = try Witness(
                 genesis: try Genesis(bytes: try readBytes(genesis)), key: try SigningKey(parsing: try readText(key)), dataDir: data,
                 clock: { now() })
-            guard (tlsCert == nil) == (tlsKey == nil) else { throw CairnError(.usage, "give --tls-cert and --tls-key together") }
-            let tls = try tlsCert.map { try TLSSettings.server(cert: $0, key: tlsKey!, clientCA: nil) }
-            let portFile = self.portFile
-            try await witness.run(host: host, port: port, tls: tls, services: [exporter]) { port in
-                if let portFile { try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8) }
+            try await witness.run(
+                host: host, port: port, tls: try TLSSettings.server(cert: server.tlsCert, key: server.tlsKey, clientCA: nil),
+                services: [exporter]
+            ) { port in
+                server.listening(port)
                 printErr("cairn: witness \(witness.genesis.origin) at size \(witness.size) listening on \(host):\(port)")
             }
         } catch let e as CairnError {

@@ -162,6 +162,13 @@ final class Consortium {
 
     func seal() throws -> CLIResult { try cairn("seal", "--data", data, "--json") }
 
+    /// `n` deposits into `account` of 1.00, 2.00, ... EUR, each signed by the issuer; their paths.
+    func signedDeposits(_ n: Int, to account: String = "bank-a.example/eur") throws -> [String] {
+        try (0..<n).map { i in
+            try sign(try notice("deposit", "--to", account, "--amount", "\(i + 1).00", "--currency", "EUR"), by: "central.example")
+        }
+    }
+
     /// Deposits and seals, so accounts have money to move.
     func fund(_ deposits: [(String, String)]) throws {
         for (account, amount) in deposits {

@@ -190,13 +190,7 @@ import Testing
     /// verify with an RFC 9162 verifier that Cairn did not write.
     @Test func consistencyProofsVerifyAcrossManySizes() throws {
         let c = try Consortium()
-        var files: [String] = []
-        for i in 0..<48 {
-            files.append(
-                try c.sign(
-                    try c.notice("deposit", "--to", "bank-a.example/eur", "--amount", "\(i + 1).00", "--currency", "EUR"),
-                    by: "central.example"))
-        }
+        let files = try c.signedDeposits(48)
         #expect(try cairn(["submit", "--data", c.data] + files).status == 0)
         var sizes: [Int64] = []
         for max in [1, 2, 3, 1, 4, 5, 1, 7, 2, 8, 3, 11] {

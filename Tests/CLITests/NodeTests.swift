@@ -255,13 +255,7 @@ struct NodeTests {
     @Test("SIGKILL while partners submit: every acknowledged notice survives the restart")
     func killAndRestart() throws {
         let c = try Consortium()
-        var files: [String] = []
-        for i in 0..<24 {
-            files.append(
-                try c.sign(
-                    try c.notice("deposit", "--to", "bank-a.example/eur", "--amount", "\(i + 1).00", "--currency", "EUR"),
-                    by: "central.example"))
-        }
+        let files = try c.signedDeposits(24)
         let args = ["serve", "--data", c.data, "--listen", "127.0.0.1:0", "--port-file", c.dir.path + "/port", "--block-interval", "50"]
         var node = try Background(args, log: c.dir.path + "/node.log")
         var url = "http://127.0.0.1:\(try node.port(c.dir.path + "/port"))"
@@ -289,6 +283,28 @@ struct NodeTests {
         for id in acknowledged { _ = try waitFor("committed", id: id, ["--node", url]) }
         #expect(node.stop() == 0)
         #expect(try c.verify().status == 0)
+    }
+}
+
+@Suite("Limits over HTTP")
+struct NodeLimitTests {
+    @Test("A client over its rate limit gets 429 rate_limited with Retry-After; /healthz is not limited")
+    func rateLimit() throws {
+        let c = try Consortium()
+        let node = try Background(
+            ["serve", "--data", c.data, "--listen", "127.0.0.1:0", "--port-file", c.dir.path + "/port", "--rate-limit", "1"],
+            log: c.dir.path + "/node.log")
+        let url = "http://127.0.0.1:\(try node.port(c.dir.path + "/port"))"
+        // Ten requests on one connection, faster than one a second (a burst of two is allowed).
+        let r = try runProcess(
+            "/usr/bin/env", ["curl", "-s", "-i"] + Array(repeating: url + "/checkpoint", count: 10) + [url + "/healthz"])
+        let statuses = r.out.components(separatedBy: "\n").filter { $0.hasPrefix("HTTP/1.1 ") }
+        #expect(statuses.count == 11, "\(r.out)")
+        #expect(statuses.prefix(2).allSatisfy { $0.hasPrefix("HTTP/1.1 200") })
+        #expect(statuses.dropFirst(2).prefix(8).contains { $0.hasPrefix("HTTP/1.1 429") })
+        #expect(statuses.last?.hasPrefix("HTTP/1.1 200") == true)
+        #expect(r.out.contains("\"code\":\"rate_limited\"") && r.out.lowercased().contains("retry-after: 1"))
+        #expect(node.stop() == 0)
     }
 }
 
