@@ -48,7 +48,12 @@ struct NodeBench {
         var config = NodeConfig(dataDir: dir + "/ledger", clock: { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
         (config.port, config.tls, config.mutualTLS, config.rateLimit) = (0, serverTLS, true, 1e9)
         let node = try Node(config: config)
-        let (accepted, seconds) = try runBlocking { try await NodeBench.drive(node: node, clients: clients, bodies: bodies) }
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let (accepted, seconds) = try runBlocking {
+            try await NodeBench.drive(
+                ports: ports, run: { try await node.run { listening.yield($0) } }, stop: { await node.shutdown() }, clients: clients,
+                bodies: bodies)
+        }
         try runBlocking { for c in clients { try await c.shutdown() } }
         guard accepted == n else { throw CairnError(.storage, "the node accepted \(accepted) of \(n) submissions") }
         let rate = Double(n) / seconds
@@ -89,19 +94,19 @@ struct NodeBench {
         return (accepted, now() - start)
     }
 
-    static func drive(node: Node, clients: [HTTPClient], bodies: [[UInt8]]) async throws -> (Int, Double) {
-        let (port, stream) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: (Int, Double)?.self) { group in
-            group.addTask {
-                try await node.run { stream.yield($0) }
-                return nil
-            }
-            var ports = port.makeAsyncIterator()
-            guard let p = await ports.next() else { throw CairnError(.storage, "the node did not start") }
-            let result = try await load(port: p, clients: clients, bodies: bodies)
-            await node.shutdown()
-            var out: (Int, Double)?
-            while let r = try await group.next() { out = out ?? r }
+    /// Starts a server with `run`, waits for the port it reports on `ports`, drives the load at it,
+    /// stops it with `stop`, and waits for it to end.
+    static func drive(
+        ports: AsyncStream<Int>, run: @escaping @Sendable () async throws -> Void, stop: () async -> Void, clients: [HTTPClient],
+        bodies: [[UInt8]]
+    ) async throws -> (Int, Double) {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CairnError(.storage, "the server did not start") }
+            let result = try await load(port: port, clients: clients, bodies: bodies)
+            await stop()
+            try await group.waitForAll()
             return result
         }
     }
@@ -117,26 +122,18 @@ struct NodeBench {
                 status: .accepted, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"id\":\"x\",\"status\":\"complete\"}\n"))
             )
         }
-        let (port, stream) = AsyncStream.makeStream(of: Int.self)
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let app = Application(
             router: router, server: try .tls(.http1(), tlsConfiguration: tls),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { stream.yield($0.localAddress?.port ?? 0) },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { listening.yield($0.localAddress?.port ?? 0) },
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        return try await withThrowingTaskGroup(of: Double?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            var ports = port.makeAsyncIterator()
-            guard let p = await ports.next() else { throw CairnError(.storage, "the bare server did not start") }
-            let (ok, seconds) = try await load(port: p, clients: clients, bodies: bodies)
-            await group.triggerGracefulShutdown()
-            while try await tasks.next() != nil {}
-            guard ok == bodies.count else { throw CairnError(.storage, "the bare route answered \(ok) of \(bodies.count)") }
-            return Double(ok) / seconds
-        }
+        let (ok, seconds) = try await drive(
+            ports: ports, run: { try await group.run() }, stop: { await group.triggerGracefulShutdown() }, clients: clients, bodies: bodies)
+        guard ok == bodies.count else { throw CairnError(.storage, "the bare route answered \(ok) of \(bodies.count)") }
+        return Double(ok) / seconds
     }
 }

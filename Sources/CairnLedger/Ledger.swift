@@ -111,7 +111,8 @@ public final class Ledger {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: envelopes.count)
         var groups: [(id: String, envelope: Envelope, members: [Int])] = []
         var groupOf: [String: Int] = [:]
-        var unchanged = Set<String>()
+        // Signatures already in the pool, by id: a resubmission that adds none changes nothing.
+        var pooled: [String: Int] = [:]
         let known = try store.notices(envelopes.map(\.notice.id))
         for (i, incoming) in envelopes.enumerated() {
             let id = incoming.notice.id
@@ -129,7 +130,7 @@ public final class Ledger {
                 if let (bytes, _) = try store.pending(id) {
                     let before = try Envelope(leaf: bytes).signatures
                     for s in before { envelope.add(s) }
-                    if envelope.signatures.count == before.count { unchanged.insert(id) }
+                    pooled[id] = before.count
                 }
             }
             groupOf[id] = groups.count
@@ -144,13 +145,16 @@ public final class Ledger {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
                 let a = try admission.get()
-                if a.complete { try project(group.envelope, now: now) }
                 let e = group.envelope
-                writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
+                let unchanged = pooled[group.id] == e.signatures.count
+                if !unchanged {
+                    if a.complete { try project(e, now: now) }
+                    writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
+                }
                 outcome = .success(
                     SubmitResult(
-                        id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing,
-                        unchanged: unchanged.contains(group.id) && group.members.count == 1))
+                        id: group.id, status: a.complete ? .complete : .pending, duplicate: false, missing: a.missing, unchanged: unchanged)
+                )
             } catch {
                 outcome = .failure(error)
             }

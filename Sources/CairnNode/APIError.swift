@@ -45,20 +45,20 @@ public struct APIError: Error, Sendable {
 
 extension APIError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if status == .tooManyRequests { headers[.retryAfter] = "1" }
-        return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSON.canonical(json) + [UInt8(ascii: "\n")])))
+        jsonResponse(json, status: status, headers: status == .tooManyRequests ? [.retryAfter: "1"] : [:])
     }
 }
 
-/// A JSON response body.
-func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+/// A JSON response: the canonical form of `value` and a newline.
+func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    jsonResponse(bytes: JSON.canonical(value) + [UInt8(ascii: "\n")], status: status, headers: headers)
+}
+
+/// A JSON response from bytes already encoded (a recorded reply).
+func jsonResponse(bytes: [UInt8], status: HTTPResponse.Status, headers extra: HTTPFields = [:]) -> Response {
     var headers = extra
     headers[.contentType] = "application/json"
-    return Response(
-        status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSON.canonical(value) + [UInt8(ascii: "\n")])))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// A text response body (C2SP formats).

@@ -23,7 +23,8 @@ final class Identity: Sendable {
     func member(of channel: any Channel) async throws -> String? {
         guard mutualTLS else { return nil }
         guard let cert = try await channel.nioSSL_peerCertificate().get() else {
-            throw APIError.notAMember("no client certificate was presented")
+            throw APIError.notAMember(
+                "no client certificate was presented: this node requires one from its client CA, whose SAN dNSName is your member name")
         }
         let der = try cert.toDERBytes()
         if let known = cache.withLock({ $0[der] }) {
@@ -35,7 +36,8 @@ final class Identity: Sendable {
         cache.withLock { if $0.count < 10_000 { $0[der] = name } }
         guard let name else {
             throw APIError.notAMember(
-                "the client certificate's names [\(names.joined(separator: ", "))] are not genesis members")
+                "the client certificate's names [\(names.joined(separator: ", "))] are not genesis members: its SAN dNSName must be a member name"
+            )
         }
         return name
     }

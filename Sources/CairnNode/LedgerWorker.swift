@@ -180,7 +180,12 @@ final class LedgerWorker: @unchecked Sendable {
             return IdempotentRecord(
                 member: item.0.member, key: key, request: item.0.requestHash, status: reply.status, response: reply.body)
         }
-        if !keyed.isEmpty { try? store.putIdempotentResponses(keyed) }
+        if !keyed.isEmpty {
+            do { try store.putIdempotentResponses(keyed) } catch {
+                // The notices are safely pooled; only a retry's replayed answer is lost (it gets 409 instead).
+                NodeLog.logger.error("couldn't record idempotency keys", metadata: ["error": "\(error)"])
+            }
+        }
         for ((_, c), reply) in zip(batch, replies) { c.resume(returning: reply) }
         return completed
     }

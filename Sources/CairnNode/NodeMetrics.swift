@@ -15,23 +15,16 @@ public final class NodeMetrics: Sendable {
     let height: Gauge
 
     public init() {
-        submitted = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "cairn_notices_submitted", unitName: "total", helpText: "Submissions received (notices and co-signatures)."))
-        completed = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "cairn_notices_completed", unitName: "total", helpText: "Submissions that made a notice complete."))
-        refused = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "cairn_notices_refused", unitName: "total", helpText: "Submissions refused at admission."))
-        committed = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "cairn_notices_committed", unitName: "total", helpText: "Notices committed in a block."))
-        rejected = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "cairn_notices_rejected", unitName: "total", helpText: "Notices rejected in a block."))
-        sealErrors = registry.makeCounter(
-            descriptor: MetricNameDescriptor(metricName: "cairn_seal_errors", unitName: "total", helpText: "Blocks that failed to seal."))
+        let registry = self.registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "total", helpText: help))
+        }
+        submitted = counter("cairn_notices_submitted", "Submissions received (notices and co-signatures).")
+        completed = counter("cairn_notices_completed", "Submissions that made a notice complete.")
+        refused = counter("cairn_notices_refused", "Submissions refused at admission.")
+        committed = counter("cairn_notices_committed", "Notices committed in a block.")
+        rejected = counter("cairn_notices_rejected", "Notices rejected in a block.")
+        sealErrors = counter("cairn_seal_errors", "Blocks that failed to seal.")
         sealTime = registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(metricName: "cairn_block_seal", unitName: "seconds", helpText: "Time to seal one block."),
             labels: [], buckets: NodeMetrics.buckets)

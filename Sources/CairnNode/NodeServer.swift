@@ -213,7 +213,9 @@ public final class Node: Sendable {
         do {
             return Array(buffer: try await request.body.collect(upTo: config.maxBody))
         } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(config.maxBody) bytes")
+            throw APIError(
+                .contentTooLarge, "body_too_large",
+                "the request body is larger than \(config.maxBody) bytes, this node's --max-body; send one notice per request")
         }
     }
 
@@ -256,11 +258,9 @@ public final class Node: Sendable {
 
     func rawResponse(_ reply: Reply, replayed: Bool, location: String? = nil) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         if let location { headers[.location] = location }
-        return Response(
-            status: HTTPResponse.Status(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        return jsonResponse(bytes: reply.body, status: HTTPResponse.Status(code: reply.status), headers: headers)
     }
 
     func cosign(_ request: Request, _ context: NodeContext) async throws -> Response {
@@ -292,7 +292,8 @@ public final class Node: Sendable {
 
     func status(_ id: String) async throws -> Response {
         let now = config.clock()
-        let o = try await worker.read { try noticeStatus($0, id: id, now: now) }
+        let state = try await worker.read { $0.state }
+        let o = try noticeStatus(store: store, state: state, id: id, now: now)
         guard let o else { throw APIError(.notFound, "not_found", "notice \(id) is not known") }
         return jsonResponse(.object(o))
     }
@@ -317,7 +318,9 @@ struct NodeMiddleware: RouterMiddleware {
                 context.member = try await node.identity.member(of: context.channel)
                 let client = context.member ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
                 guard node.limiter.allow(client) else {
-                    throw APIError(.tooManyRequests, "rate_limited", "\(client) sent more than \(Int(node.limiter.rate)) requests a second")
+                    throw APIError(
+                        .tooManyRequests, "rate_limited",
+                        "\(client) sent more than \(Int(node.limiter.rate)) requests a second: retry after a second (Retry-After)")
                 }
                 if let m = context.member { context.logger[metadataKey: "member"] = "\(m)" }
             }

@@ -303,7 +303,8 @@ struct Status: ParsableCommand {
                 return o
             }
         } else {
-            guard let found = try noticeStatus(try target.open(), id: id, now: now()) else {
+            let ledger = try target.open()
+            guard let found = try noticeStatus(store: ledger.store, state: ledger.state, id: id, now: now()) else {
                 throw CairnError(.notFound, "notice \(id) is not known")
             }
             o = found

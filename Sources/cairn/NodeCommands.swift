@@ -37,11 +37,13 @@ struct LedgerOrNode: ParsableArguments {
 
     var isRemote: Bool { remote.node != nil }
 
-    func open() throws -> Ledger {
-        guard let data else { throw CairnError(.usage, "give --data DIR (a local ledger) or --node URL") }
-        guard remote.node == nil else { throw CairnError(.usage, "give --data or --node, not both") }
-        return try LedgerDirectory(data).open()
+    func validate() throws {
+        guard (data == nil) != (remote.node == nil) else {
+            throw ValidationError("give either --data DIR (a local ledger) or --node URL (a node), not both")
+        }
     }
+
+    func open() throws -> Ledger { try LedgerDirectory(data!).open() }
 }
 
 struct Serve: AsyncParsableCommand {
