@@ -25,7 +25,7 @@ public struct BalanceProof: Sendable {
         guard let block = try store.block(at: h) else {
             throw CairnError(.notFound, "no block at height \(h) (the head is \(head.header.height))")
         }
-        let state = try Ledger.state(of: store, after: block)
+        var state = try Ledger.state(of: store, after: block)
         guard state.stateRoot == block.header.stateRoot else {
             throw CairnError(.storage, "the stored state after block \(h) does not match its stateRoot; run cairn verify")
         }

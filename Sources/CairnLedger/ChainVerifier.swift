@@ -217,8 +217,8 @@ public struct ChainVerifier {
 
         // Derived rows must be exactly what the replay produced.
         let rows = try store.derivedRows(height: height)
-        let sortKey = { (n: MerkleNode) in "\(n.level)/\(n.index)" }
-        guard rows.nodes.sorted(by: { sortKey($0) < sortKey($1) }) == nodes.sorted(by: { sortKey($0) < sortKey($1) }) else {
+        let order = { (a: MerkleNode, b: MerkleNode) in (a.level, a.index) < (b.level, b.index) }
+        guard rows.nodes.sorted(by: order) == nodes.sorted(by: order) else {
             return "stored subtree hashes differ from the recomputed ones"
         }
         var changed: [String: Int64] = [:]

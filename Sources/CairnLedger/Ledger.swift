@@ -74,7 +74,7 @@ public final class Ledger {
         guard let m = genesis.member(key.name), m.roles.contains(.validator), m.keys.contains(key.verifierKey) else {
             throw CairnError(.invalidKey, "key \(key.verifierKey) is not a validator key in genesis")
         }
-        let state = LedgerState(genesis: genesis)
+        var state = LedgerState(genesis: genesis)
         let header = BlockHeader(
             height: 0, prev: Hash(Array(repeating: 0, count: 32))!, time: genesis.time, logSize: 0,
             logRoot: Merkle.emptyRoot, firstLeaf: 0, count: 0, stateRoot: state.stateRoot, proposer: key.name,
@@ -103,53 +103,74 @@ public final class Ledger {
 
     /// Admits several submissions and makes them durable with one commit (group commit).
     /// Each result is either the outcome or the error for that submission.
-    ///
-    /// Three stages: merge each notice with its earlier signatures (sequential, reads the store);
-    /// check fields and verify every signature (parallel, all cores); then project complete notices
-    /// onto the next block's state and write the pool in one commit (sequential).
     public func submit(_ envelopes: [Envelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
-        var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: envelopes.count)
+        try submit(Ledger.check(envelopes, in: state), now: now)
+    }
+
+    /// Checks the signatures of `envelopes` on all cores against the keys of `state`. Callable
+    /// from any thread, while the ledger does other work: this is most of admission's cost.
+    public static func check(_ envelopes: [Envelope], in state: LedgerState) -> [CheckedEnvelope] {
+        parallelMap(envelopes) { CheckedEnvelope($0, in: state) }
+    }
+
+    /// Admits submissions whose signatures were checked by `check`, with one commit.
+    ///
+    /// Each notice is merged with the signatures it already has in the pool, which were verified
+    /// when they were admitted; only the new ones are checked (again, if the keys changed since
+    /// `check`). Then its fields, signers and policy are checked, complete notices are projected
+    /// onto the next block's state, and the pool is written in one commit.
+    public func submit(_ checked: [CheckedEnvelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
+        var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: checked.count)
         var groups: [(id: String, envelope: Envelope, members: [Int])] = []
         var groupOf: [String: Int] = [:]
         // Signatures already in the pool, by id: a resubmission that adds none changes nothing.
         var pooled: [String: Int] = [:]
-        let known = try store.notices(envelopes.map(\.notice.id))
-        for (i, incoming) in envelopes.enumerated() {
+        let known = try store.notices(checked.map(\.envelope.notice.id))
+        for (i, c) in checked.enumerated() {
+            let incoming = c.envelope
             let id = incoming.notice.id
+            if let record = known[id], record.status == .committed || record.status == .rejected {
+                results[i] = .success(SubmitResult(id: id, status: record.status, duplicate: true, record: record))
+                continue
+            }
+            let failure = c.keysVersion == state.keysVersion ? c.failure : CheckedEnvelope(incoming, in: state).failure
+            if let failure {
+                // A field or signer error is reported before a bad signature, as one pass would.
+                do throws(CairnError) {
+                    _ = try Rules.admit(incoming, in: state, now: now, signaturesVerified: true)
+                    results[i] = .failure(failure)
+                } catch {
+                    results[i] = .failure(error)
+                }
+                continue
+            }
             if let g = groupOf[id] {
                 for s in incoming.signatures { groups[g].envelope.add(s) }
                 groups[g].members.append(i)
                 continue
             }
             var envelope = incoming
-            if let record = known[id] {
-                if record.status == .committed || record.status == .rejected {
-                    results[i] = .success(SubmitResult(id: id, status: record.status, duplicate: true, record: record))
-                    continue
-                }
-                if let (bytes, _) = try store.pending(id) {
-                    let before = try Envelope(leaf: bytes).signatures
-                    for s in before { envelope.add(s) }
-                    pooled[id] = before.count
-                }
+            if known[id] != nil, let (bytes, _) = try store.pending(id) {
+                let before = try pooledEnvelope(id: id, leaf: bytes).signatures
+                for s in before { envelope.add(s) }
+                pooled[id] = before.count
             }
             groupOf[id] = groups.count
             groups.append((id, envelope, [i]))
         }
-        let state = self.state
-        let admissions = parallelMap(groups.map(\.envelope)) { e -> Result<Admission, CairnError> in
-            do throws(CairnError) { return .success(try Rules.admit(e, in: state, now: now)) } catch { return .failure(error) }
-        }
         var writes: [PendingItem] = []
-        for (group, admission) in zip(groups, admissions) {
+        var parsed: [(id: String, leaf: [UInt8], envelope: Envelope)] = []
+        for group in groups {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
-                let a = try admission.get()
                 let e = group.envelope
+                let a = try Rules.admit(e, in: state, now: now, signaturesVerified: true)
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
-                    writes.append(PendingItem(id: group.id, envelope: e.leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
+                    let leaf = e.leaf
+                    writes.append(PendingItem(id: group.id, envelope: leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
+                    if a.complete { parsed.append((group.id, leaf, e)) }
                 }
                 outcome = .success(
                     SubmitResult(
@@ -161,7 +182,19 @@ public final class Ledger {
             for i in group.members { results[i] = outcome }
         }
         if !writes.isEmpty { try store.putPending(writes) }
+        for p in parsed where parsedPool.count < Ledger.parsedPoolLimit { parsedPool[p.id] = (p.leaf, p.envelope) }
         return results.map { $0! }
+    }
+
+    /// Complete notices admitted by this process, parsed, by id: sealing takes them from here
+    /// rather than parsing the pool's rows again. Bounded; a row not found here is parsed.
+    private var parsedPool: [String: (leaf: [UInt8], envelope: Envelope)] = [:]
+    static let parsedPoolLimit = 200_000
+
+    /// The envelope of a pool row, from `parsedPool` when it holds these exact bytes.
+    private func pooledEnvelope(id: String, leaf: [UInt8]) throws(CairnError) -> Envelope {
+        if let hit = parsedPool[id], hit.leaf == leaf { return hit.envelope }
+        return try Envelope(leaf: leaf)
     }
 
     /// Applies a complete notice to the projected state, refusing it with the reason it would be
@@ -171,8 +204,8 @@ public final class Ledger {
             var p = state
             var ids = Set<String>()
             do {
-                for (_, bytes) in try store.completePending(limit: Int.max) {
-                    guard let e = try? Envelope(leaf: bytes) else { continue }
+                for (id, bytes) in try store.completePending(limit: Int.max) {
+                    guard let e = try? pooledEnvelope(id: id, leaf: bytes) else { continue }
                     if case .success = Rules.apply(e, to: &p, time: now, signaturesVerified: true, refStatus: isCommitted) {
                         ids.insert(e.notice.id)
                     }
@@ -218,10 +251,12 @@ public final class Ledger {
         var nodes: [MerkleNode] = []
         var rejections: [Rejection] = []
         var seen = Set<String>()
-        // Parse on all cores; apply in arrival order. The pool holds canonical envelopes, so its
-        // bytes are the leaves.
-        let parsed = parallelMap(candidates.map(\.envelope)) { bytes -> Result<Envelope, CairnError> in
-            do throws(CairnError) { return .success(try Envelope(leaf: bytes)) } catch { return .failure(error) }
+        // Parse on all cores (what this process admitted is already parsed); apply in arrival
+        // order. The pool holds canonical envelopes, so its bytes are the leaves.
+        let cache = parsedPool
+        let parsed = parallelMap(candidates) { c -> Result<Envelope, CairnError> in
+            if let hit = cache[c.id], hit.leaf == c.envelope { return .success(hit.envelope) }
+            do throws(CairnError) { return .success(try Envelope(leaf: c.envelope)) } catch { return .failure(error) }
         }
         for (candidate, result) in zip(candidates, parsed) {
             let envelope: Envelope
@@ -259,6 +294,7 @@ public final class Ledger {
         state = next
         head = block
         projected = nil
+        for c in candidates { parsedPool[c.id] = nil }
         return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections)
     }
 

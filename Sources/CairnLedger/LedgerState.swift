@@ -26,7 +26,10 @@ public struct LedgerState: Sendable {
     public private(set) var contracts: [String: Contract] = [:]
     /// Open instances, sorted by id.
     public private(set) var instances: [Instance] = []
+    /// The state tree, but for the balances in `stale`, which are rehashed only when the root
+    /// is asked for: a block's many transfers touch few accounts, and a projection never asks.
     private var tree: StateTree
+    private var stale = Set<Int>()
 
     public init(genesis: Genesis) {
         self.genesis = genesis
@@ -43,7 +46,18 @@ public struct LedgerState: Sendable {
         tree = StateTree(leaves: accounts.map { LedgerState.entry($0, balance: 0, genesis: genesis) })
     }
 
-    public var stateRoot: Hash { tree.root }
+    public var stateRoot: Hash {
+        mutating get {
+            settle()
+            return tree.root
+        }
+    }
+
+    /// Brings the tree's balance entries up to date.
+    private mutating func settle() {
+        for i in stale { tree.update(i, leaf: LedgerState.entry(accounts[i], balance: balances[i], genesis: genesis)) }
+        stale.removeAll()
+    }
 
     public func account(_ id: String) -> Account? { accountIndex[id].map { accounts[$0] } }
     public func balance(_ id: String) -> Int64? { accountIndex[id].map { balances[$0] } }
@@ -66,7 +80,7 @@ public struct LedgerState: Sendable {
     mutating func setBalance(_ id: String, _ value: Int64) {
         let i = accountIndex[id]!
         balances[i] = value
-        tree.update(i, leaf: LedgerState.entry(accounts[i], balance: value, genesis: genesis))
+        stale.insert(i)
     }
 
     /// Restores balances read from a store (account id to minor units).
@@ -114,6 +128,7 @@ public struct LedgerState: Sendable {
 
     /// The set of entries changed: build the tree afresh (O(entries); instances open and close rarely).
     private mutating func rebuildTree() {
+        stale.removeAll()
         tree = StateTree(
             leaves: accounts.indices.map { LedgerState.entry(accounts[$0], balance: balances[$0], genesis: genesis) }
                 + instances.map { LedgerState.entry($0, genesis: genesis) })
@@ -159,8 +174,9 @@ public struct LedgerState: Sendable {
     }
 
     /// The state-tree leaf and inclusion proof of one account's balance.
-    public func balanceProof(_ id: String) -> (index: Int, leaf: [UInt8], proof: [Hash])? {
+    public mutating func balanceProof(_ id: String) -> (index: Int, leaf: [UInt8], proof: [Hash])? {
         guard let i = accountIndex[id] else { return nil }
+        settle()
         return (i, LedgerState.entry(accounts[i], balance: balances[i], genesis: genesis), tree.proof(i))
     }
 

@@ -18,6 +18,22 @@ public struct Admission: Sendable, Equatable {
     public var missing: String?
 }
 
+/// A submission with its signatures checked against the keys of one state, off the ledger's
+/// thread (see `Ledger.check`).
+public struct CheckedEnvelope: Sendable {
+    public var envelope: Envelope
+    /// Why a signature does not verify; nil when all do.
+    public var failure: CairnError?
+    /// The `keysVersion` of the state checked against: admission checks again if keys changed since.
+    public var keysVersion: Int
+
+    public init(_ envelope: Envelope, in state: LedgerState) {
+        self.envelope = envelope
+        keysVersion = state.keysVersion
+        do throws(CairnError) { try Rules.verifySignatures(envelope, in: state) } catch { failure = error }
+    }
+}
+
 /// The ledger's rules for notices. Pure: the time and the state are passed in.
 public enum Rules {
     /// The genesis policy that governs a notice kind.
@@ -94,7 +110,6 @@ public enum Rules {
     /// Checks each signature's signer and key against the state, without the cryptography.
     /// Returns the signers; throws for an unknown signer or key, or a signer the policy does not allow.
     static func signers(of e: Envelope, policy: Policy, in state: LedgerState) throws(CairnError) -> Set<String> {
-        let allowed = policy.signerNames
         var out = Set<String>()
         for s in e.signatures {
             guard state.keys[s.signer] != nil else {
@@ -103,7 +118,7 @@ public enum Rules {
             guard state.key(s.signer, s.keyID) != nil else {
                 throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
             }
-            guard allowed.contains(s.signer) else {
+            guard policy.allows(s.signer) else {
                 throw CairnError(
                     .signerNotAllowed,
                     "notice \(e.notice.id): the \(policyName(e.notice.kind)) policy \(policy) does not allow \(s.signer) to sign")
@@ -126,8 +141,11 @@ public enum Rules {
         }
     }
 
-    /// Checks a submission: fields, expiry against `now`, signers, and every signature.
-    public static func admit(_ e: Envelope, in state: LedgerState, now: Timestamp) throws(CairnError) -> Admission {
+    /// Checks a submission: fields, expiry against `now`, signers, and every signature (unless
+    /// `signaturesVerified` says they were checked against these keys already).
+    public static func admit(
+        _ e: Envelope, in state: LedgerState, now: Timestamp, signaturesVerified: Bool = false
+    ) throws(CairnError) -> Admission {
         let n = e.notice
         guard n.expiresAt >= now else {
             throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), it is now \(now)")
@@ -135,7 +153,7 @@ public enum Rules {
         _ = try effect(of: n, in: state)
         let policy = policy(for: n, in: state)
         let signers = try signers(of: e, policy: policy, in: state)
-        try verifySignatures(e, in: state)
+        if !signaturesVerified { try verifySignatures(e, in: state) }
         var missing = policy.missing(given: signers)
         if missing == nil, Contracts.authorizes(n, signers: signers, in: state, now: now) == false {
             missing = "signatures that the guard of action \(n.contract!.action!) accepts"

@@ -6,7 +6,8 @@ import Tracing
 
 /// One submission waiting for the next group commit, with what the node needs to answer it.
 struct Submission {
-    var envelope: Envelope
+    /// The envelope, its signatures checked by the request's handler (see `LedgerWorker.state`).
+    var checked: CheckedEnvelope
     /// The caller and its `Idempotency-Key`, when it gave one: the response is recorded under it.
     var member: String
     var idempotencyKey: String?
@@ -37,6 +38,9 @@ final class LedgerWorker: @unchecked Sendable {
     private let onSeal: @Sendable (StoredBlock, ServiceContext) -> Void
 
     private let condition = NSCondition()
+    /// The committed state as of the last block. Request handlers check signatures against it on
+    /// their own threads, while this one admits and seals; keys change only with a block.
+    private var published: LedgerState
     private var submissions: [(Submission, CheckedContinuation<Reply, Never>)] = []
     private var jobs: [(Ledger) -> Void] = []
     private var stopping = false
@@ -55,6 +59,14 @@ final class LedgerWorker: @unchecked Sendable {
         self.clock = clock
         self.metrics = metrics
         self.onSeal = onSeal
+        published = ledger.state
+    }
+
+    /// The committed state as of the last block.
+    var state: LedgerState {
+        condition.lock()
+        defer { condition.unlock() }
+        return published
     }
 
     func start() {
@@ -142,7 +154,7 @@ final class LedgerWorker: @unchecked Sendable {
         metrics.submitted.increment(by: Int64(batch.count))
         let results: [Result<SubmitResult, CairnError>]
         do {
-            results = try ledger.submit(batch.map(\.0.envelope), now: clock())
+            results = try ledger.submit(batch.map(\.0.checked), now: clock())
         } catch {
             let e = (error as? CairnError) ?? CairnError(.storage, "\(error)")
             for (_, c) in batch { c.resume(returning: LedgerWorker.reply(APIError(e))) }
@@ -218,6 +230,9 @@ final class LedgerWorker: @unchecked Sendable {
                         "height": "\(h.height)", "committed": "\(result.committed.count)", "rejected": "\(result.rejected.count)",
                         "logSize": "\(h.logSize)",
                     ])
+                condition.lock()
+                published = ledger.state
+                condition.unlock()
                 onSeal(result.block, span.context)
                 return true
             }

@@ -251,8 +251,10 @@ public final class Node: Sendable {
                 return rawResponse(Reply(status: first.status, body: first.response), replayed: true)
             }
         }
+        // The signatures are checked here, on the request's thread, against the last block's keys.
+        let checked = CheckedEnvelope(envelope, in: worker.state)
         let reply = await worker.submit(
-            Submission(envelope: envelope, member: context.member ?? "", idempotencyKey: key, requestHash: requestHash))
+            Submission(checked: checked, member: context.member ?? "", idempotencyKey: key, requestHash: requestHash))
         return rawResponse(reply, replayed: false, location: reply.status == 202 ? "/v1/notices/\(envelope.notice.id)" : nil)
     }
 
@@ -284,7 +286,8 @@ public final class Node: Sendable {
             return .failure(APIError(.notFound, "not_found", "notice \(id) is not known"))
         }.get()
         let envelope = Envelope(notice: pending.notice, signatures: signatures)
-        let reply = await worker.submit(Submission(envelope: envelope, member: context.member ?? "", idempotencyKey: nil, requestHash: []))
+        let checked = CheckedEnvelope(envelope, in: worker.state)
+        let reply = await worker.submit(Submission(checked: checked, member: context.member ?? "", idempotencyKey: nil, requestHash: []))
         return rawResponse(reply, replayed: false)
     }
 
@@ -292,8 +295,7 @@ public final class Node: Sendable {
 
     func status(_ id: String) async throws -> Response {
         let now = config.clock()
-        let state = try await worker.read { $0.state }
-        let o = try noticeStatus(store: store, state: state, id: id, now: now)
+        let o = try noticeStatus(store: store, state: worker.state, id: id, now: now)
         guard let o else { throw APIError(.notFound, "not_found", "notice \(id) is not known") }
         return jsonResponse(.object(o))
     }

@@ -78,7 +78,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try pool.write { db in try db.execute(sql: Schema.sideTables) }
+        try pool.write { db in
+            try db.execute(sql: Schema.sideTables)
+            let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
+            if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
+        }
         return pool
     }
 
@@ -251,15 +255,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     public func putPending(_ items: [PendingItem]) throws {
         try pool.write { db in
-            var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM pending") ?? 0
+            // A new notice gets the next seq (rowid); more signatures keep the notice's place.
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO pending (id, seq, envelope, complete, expires_at) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO pending (id, envelope, complete, expires_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET envelope = excluded.envelope, complete = excluded.complete
                     """)
             for item in items {
-                seq += 1
-                try insert.execute(arguments: [item.id, seq, Data(item.envelope), item.complete, item.expiresAt.seconds])
+                try insert.execute(arguments: [item.id, Data(item.envelope), item.complete, item.expiresAt.seconds])
             }
         }
     }

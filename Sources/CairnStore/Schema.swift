@@ -35,18 +35,37 @@ enum Schema {
             id TEXT NOT NULL, height INTEGER NOT NULL, contract TEXT NOT NULL, state BLOB,
             PRIMARY KEY (id, height)) WITHOUT ROWID;
         CREATE INDEX instances_by_height ON instances(height);
-        CREATE TABLE pending (
-            id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL,
-            expires_at INTEGER NOT NULL);
-        CREATE INDEX pending_complete ON pending(complete, seq);
-        CREATE INDEX pending_expiry ON pending(complete, expires_at);
         """
+        + pending
         + committedTables.map { t in
             """
             CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
             CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
             """
         }.joined(separator: "\n")
+
+    /// The pending pool, in arrival order (`seq` is the rowid, so rows append and a block's rows
+    /// leave from the front); a notice's envelope is looked up by its id through a small index.
+    static let pending = """
+        CREATE TABLE pending (
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, envelope BLOB NOT NULL, complete INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL);
+        CREATE INDEX pending_complete ON pending(seq) WHERE complete = 1;
+        CREATE INDEX pending_expiry ON pending(expires_at) WHERE complete = 0;
+
+        """
+
+    /// Moves a pool of the first layout (keyed by id, which made every write land on a random
+    /// page) into the current one, keeping arrival order. The pool is outside the chain.
+    static let migratePending = """
+        ALTER TABLE pending RENAME TO pending_v1;
+        DROP INDEX IF EXISTS pending_complete;
+        DROP INDEX IF EXISTS pending_expiry;
+        \(pending)
+        INSERT INTO pending (seq, id, envelope, complete, expires_at)
+            SELECT seq, id, envelope, complete, expires_at FROM pending_v1 ORDER BY seq;
+        DROP TABLE pending_v1;
+        """
 
     /// Tables outside the chain, added without a schema change (created if missing on open):
     /// witness cosignatures, which anyone can check against genesis, and the node's record of

@@ -125,7 +125,7 @@ import Testing
         #expect(transfer.isSatisfied(by: ["a", "b"]))
         #expect(!transfer.isSatisfied(by: ["a"]))
         #expect(transfer.missing(given: ["a"]) == "all(sig(b))")
-        #expect(transfer.signerNames == ["a", "b"])
+        #expect(transfer.allows("a") && transfer.allows("b") && !transfer.allows("c"))
         let two = try Policy(parsing: "thresh(2, role(validator))").resolved(in: ctx)
         #expect(two.isSatisfied(by: ["v1", "v3"]))
         #expect(!two.isSatisfied(by: ["v1", "a"]))

@@ -2,6 +2,7 @@ import CairnCore
 import CairnLedger
 import CairnStore
 import Foundation
+import GRDB
 import Testing
 
 /// A small consortium built in-process, with keys from fixed seeds.
@@ -117,6 +118,97 @@ func temporaryDirectory() -> String {
         }
         #expect(try sqlite.store.balances(at: 5).map(\.balance) == memory.store.balances(at: 5).map(\.balance))
         #expect(try ChainVerifier(store: sqlite.store).verify().get() == ChainVerifier(store: memory.store).verify().get())
+    }
+
+    /// A pool written in the first layout (keyed by id) is moved to the current one on open, with
+    /// every notice and its arrival order kept; the next seal commits them.
+    @Test func poolOfTheFirstLayoutIsMigrated() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let deposits = try (0..<3).map { try f.deposit("\($0 + 1).00", nonce: "m\($0)", at: t) }
+        let waiting = try f.envelope(
+            [("from", "bank-a.example/eur"), ("to", "bank-b.example/eur"), ("amount", "1.00"), ("currency", "EUR")],
+            kind: "transfer", by: ["bank-a.example"], nonce: "half", at: t)
+        do {
+            let ledger = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
+            for e in deposits.reversed() + [waiting] { _ = try ledger.submit(e, now: t) }
+        }
+        let db = try DatabaseQueue(path: LedgerDirectory(dir).database)
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE p1 (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, envelope BLOB NOT NULL, complete INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL);
+                    INSERT INTO p1 SELECT id, seq, envelope, complete, expires_at FROM pending;
+                    DROP TABLE pending;
+                    ALTER TABLE p1 RENAME TO pending;
+                    CREATE INDEX pending_complete ON pending(complete, seq);
+                    CREATE INDEX pending_expiry ON pending(complete, expires_at);
+                    """)
+        }
+        try db.close()
+        let store = try SQLiteStore.open(path: LedgerDirectory(dir).database)
+        #expect(try store.pendingCount() == (1, 3))
+        #expect(try store.completePending(limit: 10).map(\.id) == deposits.reversed().map(\.notice.id))
+        #expect(try store.pending(waiting.notice.id)?.complete == false)
+        let ledger = try Ledger(store: store)
+        let sealed = try #require(try ledger.seal(key: f.validator, now: t))
+        #expect(sealed.committed == deposits.reversed().map(\.notice.id))
+        #expect(try store.pendingCount() == (1, 0))
+        #expect(try ChainVerifier(store: store).verify().get().leaves == 3)
+    }
+
+    /// Signatures checked off the ledger's thread against keys that a block then changes are
+    /// checked again at admission: a notice signed by a key added since is admitted, and one
+    /// signed by a key removed since is refused.
+    @Test func signaturesCheckedBeforeAKeyChangeAreCheckedAgain() throws {
+        let f = try Fixture()
+        let ledger = try Ledger(
+            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        _ = try ledger.submit(try f.deposit("5.00", nonce: "fund", at: t), now: t)
+        _ = try ledger.seal(key: f.validator, now: t)
+        let oldB = f.keys["bank-b.example"]!
+        let newB = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 9, count: 32))
+        let old = try f.transfer("1.00", nonce: "old-key", at: t)
+        var new = try f.envelope(
+            [("from", "bank-a.example/eur"), ("to", "bank-b.example/eur"), ("amount", "1.00"), ("currency", "EUR")],
+            kind: "transfer", by: ["bank-a.example"], nonce: "new-key", at: t)
+        new.sign(with: newB)
+        let checked = Ledger.check([old, new], in: ledger.state)
+        #expect(checked[0].failure == nil && checked[1].failure?.code == .unknownKey)
+
+        let rotate = try f.envelope(
+            [
+                ("member", "bank-b.example"), ("addKeys", .array([.string("\(newB.verifierKey)")])),
+                ("removeKeys", .array([.string("\(oldB.verifierKey)")])),
+            ], kind: "member.update", by: ["bank-a.example", "bank-b.example"], nonce: "rotate", at: t)
+        #expect(try ledger.submit(rotate, now: t).status == .complete)
+        #expect(try ledger.seal(key: f.validator, now: t)?.committed == [rotate.notice.id])
+
+        let results = try ledger.submit(checked, now: t)
+        #expect(throws: CairnError.self) { try results[0].get() }
+        #expect((try? results[1].get())?.status == .complete)
+    }
+
+    /// Two copies of one notice in a batch, one with a forged signature: the forgery is refused on
+    /// its own, and the genuine copy is admitted.
+    @Test func aForgedCopyInABatchIsRefusedAlone() throws {
+        let f = try Fixture()
+        let ledger = try Ledger(
+            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let genuine = try f.deposit("5.00", nonce: "d", at: t)
+        let s = genuine.signatures[0]
+        let forged = Envelope(
+            notice: genuine.notice, signatures: [NoticeSignature(signer: s.signer, keyID: s.keyID, sig: [UInt8](repeating: 7, count: 64))])
+        let results = try ledger.submit([forged, genuine], now: t)
+        #expect(throws: CairnError.self) { try results[0].get() }
+        if case .failure(let e) = results[0] { #expect(e.code == .badSignature) }
+        #expect((try? results[1].get())?.status == .complete)
+        #expect(try ledger.seal(key: f.validator, now: t)?.committed == [genuine.notice.id])
     }
 
     /// A commit that fails leaves no trace: the head, the state and the pool are as before, and the

@@ -70,18 +70,13 @@ public indirect enum Policy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Member names that appear in a resolved policy, sorted: the only signers it allows.
-    public var signerNames: [String] {
-        var out = Set<String>()
-        func walk(_ p: Policy) {
-            switch p {
-            case .sig(let n): out.insert(n)
-            case .role, .payer, .payee: break
-            case .all(let a), .any(let a), .thresh(_, let a): a.forEach(walk)
-            }
+    /// Whether member `name` appears in a resolved policy: only those may sign under it.
+    public func allows(_ name: String) -> Bool {
+        switch self {
+        case .sig(let n): n == name
+        case .role, .payer, .payee: false
+        case .all(let a), .any(let a), .thresh(_, let a): a.contains { $0.allows(name) }
         }
-        walk(self)
-        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// A human description of what is still missing for a resolved policy, or nil when satisfied.
