@@ -25,133 +25,162 @@ public struct ChainVerifier {
     /// Called after each block with (height, head height).
     var progress: (UInt64, UInt64) -> Void
 
-    public init(store: any LedgerStore, progress: @escaping (UInt64, UInt64) -> Void = { _, _ in }) {
+    /// Leaves checked ahead of the replay at a time.
+    let chunk: UInt64
+
+    public init(store: any LedgerStore, chunk: UInt64 = 1024, progress: @escaping (UInt64, UInt64) -> Void = { _, _ in }) {
+        precondition(chunk > 0, "a chunk holds at least one leaf")
         self.store = store
+        self.chunk = chunk
         self.progress = progress
     }
 
     public func verify() throws -> Result<VerifyReport, VerifyFailure> {
         let genesis = store.genesis
-        let head = try store.head().header.height
+        let head = try store.head().header
         var state = LedgerState(genesis: genesis)
         var log = CompactRange()
         var report = VerifyReport()
         var prevHash = Hash(Array(repeating: 0, count: 32))!
         var prevTime = genesis.time
-        // Pipeline: while block h is applied in order, the next block is read, parsed and its
-        // signatures checked on the other cores, against the keys before block h. If block h
-        // changes keys, that work is stale and is redone.
-        var next = prefetch(0, state: state)
-        for height in 0...head {
-            var prepared = next.wait()
-            if prepared.keysVersion != state.keysVersion { prepared = prepare(height, state: state) }
-            if height < head { next = prefetch(height + 1, state: state) }
-            let block: StoredBlock
+        var leaves = LeafStream(store: store, end: head.logSize, chunk: chunk)
+        for height in 0...head.height {
             do {
-                block = try prepared.block.get()
+                guard let block = try store.block(at: height) else {
+                    return .failure(VerifyFailure(height: height, reason: "block is missing"))
+                }
                 if let reason = try verifyBlock(
-                    prepared, height: height, prevHash: prevHash, prevTime: prevTime, state: &state, log: &log, report: &report)
+                    block, height: height, prevHash: prevHash, prevTime: prevTime, leaves: &leaves, state: &state, log: &log,
+                    report: &report)
                 {
                     return .failure(VerifyFailure(height: height, reason: reason))
                 }
+                prevHash = block.hash
+                prevTime = block.header.time
             } catch {
                 // A row that does not even parse is a failure of the block it belongs to.
-                return .failure(VerifyFailure(height: height, reason: "\(error)"))
+                return .failure(VerifyFailure(height: height, reason: (error as? CairnError)?.message ?? "\(error)"))
             }
-            prevHash = block.hash
-            prevTime = block.header.time
             report.blocks += 1
-            progress(height, head)
+            progress(height, head.height)
         }
-        let stray = try store.strayRows(above: head)
+        let stray = try store.strayRows(above: head.height)
         guard stray == 0 else {
-            return .failure(VerifyFailure(height: head + 1, reason: "\(stray) derived rows belong to no block"))
+            return .failure(VerifyFailure(height: head.height + 1, reason: "\(stray) derived rows belong to no block"))
         }
         return .success(report)
     }
 
-    /// A block read from the store, its leaves parsed and hashed, and their signatures checked
-    /// against the keys of `keysVersion`.
-    struct Prepared: Sendable {
-        var block: Result<StoredBlock, CairnError>
-        var leaves: Result<[(envelope: Envelope, hash: Hash, signatureFailure: String?)], CairnError>
-        var keysVersion: Int
+    /// One leaf read from the store, parsed, hashed, and its signatures checked.
+    struct CheckedLeaf: Sendable {
+        var envelope: Envelope
+        var hash: Hash
+        var signatureFailure: String?
     }
 
-    final class Pending: @unchecked Sendable {
-        private var value: Prepared?
-        private let done = DispatchSemaphore(value: 0)
+    /// The log's leaves in order, each chunk read, parsed, hashed and signature-checked on the other
+    /// cores while the caller applies the chunk before it. A chunk is checked against the keys of
+    /// the state when it is started; one whose keys changed before it is taken is checked again.
+    struct LeafStream {
+        let store: any LedgerStore
+        /// The log size of the head: no leaf at or beyond it is read.
+        let end: UInt64
+        private var current: (start: UInt64, chunk: Chunk)?
+        private var next: Pending?
+        private var position: UInt64 = 0
 
-        func fulfil(_ v: Prepared) {
-            value = v
-            done.signal()
+        /// Leaves per chunk.
+        let size: UInt64
+
+        init(store: any LedgerStore, end: UInt64, chunk: UInt64) {
+            self.store = store
+            self.end = end
+            size = chunk
         }
 
-        func wait() -> Prepared {
-            done.wait()
-            return value!
-        }
-    }
+        private func count(from start: UInt64) -> UInt64 { Swift.min(size, end - start) }
 
-    func prefetch(_ height: UInt64, state: LedgerState) -> Pending {
-        let pending = Pending()
-        nonisolated(unsafe) let verifier = self
-        DispatchQueue.global().async { pending.fulfil(verifier.prepare(height, state: state)) }
-        return pending
-    }
-
-    func prepare(_ height: UInt64, state: LedgerState) -> Prepared {
-        let version = state.keysVersion
-        let block: StoredBlock
-        do {
-            guard let b = try store.block(at: height) else {
-                return Prepared(block: .failure(CairnError(.notFound, "block is missing")), leaves: .success([]), keysVersion: version)
+        /// The next leaf, and the `keysVersion` its signatures were checked against. A leaf that
+        /// cannot be read or parsed throws when it is taken, so the error names its block.
+        mutating func next(state: LedgerState) throws(CairnError) -> (leaf: CheckedLeaf, keysVersion: Int) {
+            guard position < end else {
+                throw CairnError(.invalidBlock, "leaf \(position) is beyond the head's log of \(end) leaves")
             }
-            block = b
-        } catch {
-            let e = (error as? CairnError) ?? CairnError(.storage, "\(error)")
-            return Prepared(block: .failure(e), leaves: .success([]), keysVersion: version)
+            if current == nil || position >= current!.start + UInt64(current!.chunk.leaves.count) {
+                var ready = next?.wait() ?? LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
+                if ready.keysVersion != state.keysVersion {
+                    ready = LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
+                }
+                current = (position, ready)
+                let following = position + UInt64(ready.leaves.count)
+                next =
+                    following < end ? LeafStream.prefetch(store: store, from: following, count: count(from: following), state: state) : nil
+            }
+            let c = current!
+            defer { position += 1 }
+            return (try c.chunk.leaves[Int(position - c.start)].get(), c.chunk.keysVersion)
         }
-        let h = block.header
-        let bytes: [[UInt8]]
-        do { bytes = try store.leaves(from: h.firstLeaf, count: h.count) } catch {
-            return Prepared(block: .success(block), leaves: .failure(CairnError(.storage, "\(error)")), keysVersion: version)
+
+        struct Chunk: Sendable {
+            var leaves: [Result<CheckedLeaf, CairnError>]
+            var keysVersion: Int
         }
-        let checked = parallelMap(bytes) { b -> Result<(envelope: Envelope, hash: Hash, signatureFailure: String?), CairnError> in
-            do throws(CairnError) {
-                let e = try Envelope(leaf: b)
-                var failure: String?
-                do throws(CairnError) { try Rules.verifySignatures(e, in: state) } catch { failure = error.description }
-                return .success((e, Merkle.leafHash(b), failure))
-            } catch {
-                return .failure(error)
+
+        final class Pending: @unchecked Sendable {
+            private var value: Chunk?
+            private let done = DispatchSemaphore(value: 0)
+
+            func fulfil(_ v: Chunk) {
+                value = v
+                done.signal()
+            }
+
+            func wait() -> Chunk {
+                done.wait()
+                return value!
             }
         }
-        var leaves: [(envelope: Envelope, hash: Hash, signatureFailure: String?)] = []
-        for (i, c) in checked.enumerated() {
-            switch c {
-            case .success(let leaf): leaves.append(leaf)
-            case .failure(let error):
-                return Prepared(
-                    block: .success(block), leaves: .failure(CairnError(error.code, "leaf \(h.firstLeaf + UInt64(i)): \(error.message)")),
-                    keysVersion: version)
+
+        static func prefetch(store: any LedgerStore, from start: UInt64, count: UInt64, state: LedgerState) -> Pending {
+            let pending = Pending()
+            nonisolated(unsafe) let store = store
+            DispatchQueue.global().async { pending.fulfil(prepare(store: store, from: start, count: count, state: state)) }
+            return pending
+        }
+
+        /// `count` leaves from `start`, each parsed, hashed and checked, or the reason it is not.
+        static func prepare(store: any LedgerStore, from start: UInt64, count: UInt64, state: LedgerState) -> Chunk {
+            let bytes: [[UInt8]]
+            do { bytes = try store.leaves(from: start, count: count) } catch {
+                return Chunk(leaves: [.failure(CairnError(.storage, "leaf \(start): \(error)"))], keysVersion: state.keysVersion)
             }
+            var leaves = parallelMap(bytes) { b -> Result<CheckedLeaf, CairnError> in
+                do throws(CairnError) {
+                    let e = try Envelope(leaf: b)
+                    var failure: String?
+                    do throws(CairnError) { try Rules.verifySignatures(e, in: state) } catch { failure = error.description }
+                    return .success(CheckedLeaf(envelope: e, hash: Merkle.leafHash(b), signatureFailure: failure))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            for (i, l) in leaves.enumerated() {
+                if case .failure(let error) = l {
+                    leaves[i] = .failure(CairnError(error.code, "leaf \(start + UInt64(i)): \(error.message)"))
+                }
+            }
+            for i in UInt64(bytes.count)..<count {
+                leaves.append(.failure(CairnError(.invalidBlock, "leaf \(start + i) is missing from the store")))
+            }
+            return Chunk(leaves: leaves, keysVersion: state.keysVersion)
         }
-        if UInt64(bytes.count) != h.count {
-            return Prepared(
-                block: .success(block),
-                leaves: .failure(CairnError(.invalidBlock, "header counts \(h.count) leaves, the store has \(bytes.count)")),
-                keysVersion: version)
-        }
-        return Prepared(block: .success(block), leaves: .success(leaves), keysVersion: version)
     }
 
     /// Returns the reason the block fails, or nil.
     private func verifyBlock(
-        _ prepared: Prepared, height: UInt64, prevHash: Hash, prevTime: Timestamp, state: inout LedgerState,
-        log: inout CompactRange, report: inout VerifyReport
+        _ block: StoredBlock, height: UInt64, prevHash: Hash, prevTime: Timestamp, leaves: inout LeafStream,
+        state: inout LedgerState, log: inout CompactRange, report: inout VerifyReport
     ) throws -> String? {
-        let block = try prepared.block.get()
         let h = block.header
         let genesis = store.genesis
         guard h.height == height else { return "header says height \(h.height)" }
@@ -167,38 +196,32 @@ public struct ChainVerifier {
             guard h.count > 0 || !h.rejected.isEmpty else { return "block is empty" }
         }
 
-        // Leaves were parsed, hashed and signature-checked on all cores by `prepare`; apply in order.
-        // A block that changes keys is checked in order instead, since its later leaves may use the new keys.
-        let leaves: [(envelope: Envelope, hash: Hash, signatureFailure: String?)]
-        switch prepared.leaves {
-        case .success(let l): leaves = l
-        case .failure(let error): return error.message
-        }
-        let envelopes = leaves.map(\.envelope)
-        let leafHashes = leaves.map(\.hash)
-        let hasKeyChange = envelopes.contains { $0.notice.kind == .memberUpdate }
-        if !hasKeyChange, let failure = leaves.first(where: { $0.signatureFailure != nil })?.signatureFailure {
-            return failure
-        }
+        // Leaves arrive parsed, hashed and signature-checked on the other cores; apply in order. A
+        // leaf checked against keys that an earlier leaf has since changed is checked here instead.
+        var ids: [String] = []
         var nodes: [MerkleNode] = []
         let before = state.balances
         let stateBefore = state
         // Timeouts fire by themselves at the start of the block, before its notices.
         if height > 0 { Contracts.fireTimeouts(at: h.time, on: &state) }
-        for (i, e) in envelopes.enumerated() {
-            let leafIndex = h.firstLeaf + UInt64(i)
+        for i in 0..<h.count {
+            let leafIndex = h.firstLeaf + i
+            let (leaf, keysVersion) = try leaves.next(state: state)
+            let e = leaf.envelope
+            let checked = keysVersion == state.keysVersion
+            if checked, let failure = leaf.signatureFailure { return failure }
             let committedEarlier = { (ref: String) -> Bool in
                 guard let r = try? self.store.notice(ref), r.status == .committed, let li = r.leafIndex else { return false }
                 return li < leafIndex
             }
-            if case .failure(let error) = Rules.apply(
-                e, to: &state, time: h.time, signaturesVerified: !hasKeyChange, refStatus: committedEarlier)
+            if case .failure(let error) = Rules.apply(e, to: &state, time: h.time, signaturesVerified: checked, refStatus: committedEarlier)
             {
                 return "leaf \(leafIndex) (notice \(e.notice.id)) does not apply: \(error)"
             }
-            log.append(leafHash: leafHashes[i]) { level, idx, hash in
+            log.append(leafHash: leaf.hash) { level, idx, hash in
                 nodes.append(MerkleNode(level: level, index: idx, hash: hash))
             }
+            ids.append(e.notice.id)
             report.signatures += UInt64(e.signatures.count)
         }
         report.leaves += h.count
@@ -226,8 +249,8 @@ public struct ChainVerifier {
         guard rows.balances.count == changed.count, rows.balances.allSatisfy({ changed[$0.account] == $0.balance }) else {
             return "stored balances differ from the recomputed ones"
         }
-        var expectedNotices = envelopes.enumerated().map { i, e in
-            NoticeRecord(id: e.notice.id, status: .committed, height: height, leafIndex: h.firstLeaf + UInt64(i))
+        var expectedNotices = ids.enumerated().map { i, id in
+            NoticeRecord(id: id, status: .committed, height: height, leafIndex: h.firstLeaf + UInt64(i))
         }
         expectedNotices += h.rejected.map { NoticeRecord(id: $0.id, status: .rejected, height: height, code: $0.code) }
         let stored = rows.notices.map {

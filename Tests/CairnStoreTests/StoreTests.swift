@@ -193,6 +193,39 @@ func temporaryDirectory() -> String {
         #expect((try? results[1].get())?.status == .complete)
     }
 
+    /// The verifier checks leaves a chunk ahead of the replay. Whatever the chunk size, a chain with
+    /// a key rotation in the middle of a block, and notices signed with the new key after it,
+    /// verifies alike.
+    @Test(arguments: [1, 2, 3, 7, 1024] as [UInt64])
+    func verifyIsTheSameForEveryChunkSize(chunk: UInt64) throws {
+        let f = try Fixture()
+        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let ledger = try Ledger(store: store)
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let newB = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 9, count: 32))
+        let rotate = try f.envelope(
+            [
+                ("member", "bank-b.example"), ("addKeys", .array([.string("\(newB.verifierKey)")])),
+                ("removeKeys", .array([.string("\(f.keys["bank-b.example"]!.verifierKey)")])),
+            ], kind: "member.update", by: ["bank-a.example", "bank-b.example"], nonce: "rotate", at: t)
+        for i in 0..<3 { _ = try ledger.submit(try f.deposit("\(i + 1).00", nonce: "d\(i)", at: t), now: t) }
+        _ = try ledger.submit(rotate, now: t)
+        for i in 3..<6 { _ = try ledger.submit(try f.deposit("\(i + 1).00", nonce: "d\(i)", at: t), now: t) }
+        #expect(try ledger.seal(key: f.validator, now: t, max: 5)?.committed.contains(rotate.notice.id) == true)
+        for i in 0..<4 {
+            var e = try f.envelope(
+                [("from", "bank-a.example/eur"), ("to", "bank-b.example/eur"), ("amount", "0.50"), ("currency", "EUR")],
+                kind: "transfer", by: ["bank-a.example"], nonce: "after\(i)", at: t)
+            e.sign(with: newB)
+            let r = try ledger.submit(e, now: t)
+            #expect(r.status == .complete, "\(r)")
+        }
+        while try ledger.seal(key: f.validator, now: t, max: 3) != nil {}
+        #expect(ledger.head.header.logSize == 11)
+        let report = try ChainVerifier(store: store, chunk: chunk).verify().get()
+        #expect(report.leaves == 11 && report.blocks == ledger.head.header.height + 1)
+    }
+
     /// Two copies of one notice in a batch, one with a forged signature: the forgery is refused on
     /// its own, and the genuine copy is admitted.
     @Test func aForgedCopyInABatchIsRefusedAlone() throws {
