@@ -1,5 +1,6 @@
 import CairnCore
 import Dispatch
+import Foundation
 
 /// What a full verification covered.
 public struct VerifyReport: Sendable, Equatable {
@@ -64,7 +65,7 @@ public struct ChainVerifier {
             report.blocks += 1
             progress(height, head.height)
         }
-        let stray = try store.strayRows(above: head.height)
+        let stray = try store.strayRows(after: head)
         guard stray == 0 else {
             return .failure(VerifyFailure(height: head.height + 1, reason: "\(stray) derived rows belong to no block"))
         }
@@ -141,10 +142,12 @@ public struct ChainVerifier {
             }
         }
 
+        /// Prepares a chunk on a thread of its own. Not on a GCD queue: `concurrentPerform` called
+        /// from a GCD worker spread the checks over little more than one core here.
         static func prefetch(store: any LedgerStore, from start: UInt64, count: UInt64, state: LedgerState) -> Pending {
             let pending = Pending()
             nonisolated(unsafe) let store = store
-            DispatchQueue.global().async { pending.fulfil(prepare(store: store, from: start, count: count, state: state)) }
+            Thread { pending.fulfil(prepare(store: store, from: start, count: count, state: state)) }.start()
             return pending
         }
 
@@ -219,7 +222,7 @@ public struct ChainVerifier {
                 return "leaf \(leafIndex) (notice \(e.notice.id)) does not apply: \(error)"
             }
             log.append(leafHash: leaf.hash) { level, idx, hash in
-                nodes.append(MerkleNode(level: level, index: idx, hash: hash))
+                if level > 0 { nodes.append(MerkleNode(level: level, index: idx, hash: hash)) }
             }
             ids.append(e.notice.id)
             report.signatures += UInt64(e.signatures.count)
@@ -239,7 +242,7 @@ public struct ChainVerifier {
         }
 
         // Derived rows must be exactly what the replay produced.
-        let rows = try store.derivedRows(height: height)
+        let rows = try store.derivedRows(of: h)
         let order = { (a: MerkleNode, b: MerkleNode) in (a.level, a.index) < (b.level, b.index) }
         guard rows.nodes.sorted(by: order) == nodes.sorted(by: order) else {
             return "stored subtree hashes differ from the recomputed ones"

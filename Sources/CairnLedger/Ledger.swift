@@ -274,7 +274,7 @@ public final class Ledger {
             case .success:
                 leaves.append((id, envelope.notice.kind.rawValue, candidate.envelope))
                 log.append(leafHash: Merkle.leafHash(candidate.envelope)) { level, index, hash in
-                    nodes.append(MerkleNode(level: level, index: index, hash: hash))
+                    if level > 0 { nodes.append(MerkleNode(level: level, index: index, hash: hash)) }
                 }
             case .failure(let error):
                 rejections.append(Rejection(id: id, code: error.code.rawValue, message: error.message))

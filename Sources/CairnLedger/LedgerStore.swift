@@ -71,7 +71,8 @@ public struct BlockCommit: Sendable {
     /// Committed leaves in log order, from `header.firstLeaf`.
     public var leaves: [(id: String, kind: String, leaf: [UInt8])]
     public var rejections: [Rejection]
-    /// The subtree hashes that became complete.
+    /// The subtree hashes of two or more leaves that became complete. A leaf's own hash (level
+    /// 0) is not stored: it is the hash of the leaf.
     public var nodes: [MerkleNode]
     /// The new balance of every account the block changed (every account, at height 0).
     public var balances: [(account: String, balance: Int64)]
@@ -152,8 +153,9 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     /// line for the same block; durable when it returns.
     func putCosignature(height: UInt64, witness: String, line: String) throws
 
-    /// The derived rows written with block `height`, for `verify`.
-    func derivedRows(height: UInt64) throws -> DerivedRows
-    /// Derived rows that belong to no block at or below `height` (there should be none).
-    func strayRows(above height: UInt64) throws -> Int
+    /// The derived rows written with the block of `header`, for `verify`: its subtree hashes are
+    /// those completed by its leaves, `header.firstLeaf ..< header.logSize`.
+    func derivedRows(of header: BlockHeader) throws -> DerivedRows
+    /// Derived rows that belong to no block at or below the head `header` (there should be none).
+    func strayRows(after header: BlockHeader) throws -> Int
 }

@@ -49,6 +49,7 @@ public final class MemoryStore: LedgerStore {
     }
 
     public func node(level: Int, index: UInt64) throws -> Hash {
+        if level == 0, index < leafBytes.count { return Merkle.leafHash(leafBytes[Int(index)]) }
         guard let n = nodes["\(level)/\(index)"] else {
             throw CairnError(.storage, "subtree hash at level \(level), index \(index) is missing")
         }
@@ -116,15 +117,16 @@ public final class MemoryStore: LedgerStore {
         for i in c.instances { instanceRows.append((i.id, h, i.contract, i.state)) }
     }
 
-    public func derivedRows(height: UInt64) throws -> DerivedRows {
-        DerivedRows(
+    public func derivedRows(of header: BlockHeader) throws -> DerivedRows {
+        let height = header.height
+        return DerivedRows(
             nodes: nodes.values.filter { $0.height == height }.map(\.node),
             balances: balanceRows.filter { $0.height == height }.map { ($0.account, $0.balance) },
             notices: notices.values.filter { $0.height == height },
             instances: instanceRows.filter { $0.height == height }.map { ($0.id, $0.contract, $0.state) })
     }
 
-    public func strayRows(above height: UInt64) throws -> Int { 0 }
+    public func strayRows(after header: BlockHeader) throws -> Int { 0 }
 
     public func cosignatures(height: UInt64) throws -> [String] {
         (cosigned[height] ?? [:]).sorted { $0.key < $1.key }.map(\.value)

@@ -78,10 +78,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Bring a ledger of an earlier layout up to date, in one transaction (see `Schema`).
         try pool.write { db in
             try db.execute(sql: Schema.sideTables)
             let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
             if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
+            let hasMeta = try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'meta'") ?? false
+            if hasMeta, let v = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'"),
+                String(decoding: v, as: UTF8.self) == "1"
+            {
+                try db.execute(sql: Schema.migrateFrom1)
+            }
         }
         return pool
     }
@@ -199,6 +206,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let db: Database
 
         func node(level: Int, index: UInt64) throws -> Hash {
+            if level == 0 {
+                let leaf = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf FROM leaves WHERE idx = ?"), arguments: [Int64(index)])
+                guard let leaf else { throw CairnError(.storage, "leaf \(index) is missing") }
+                return Merkle.leafHash(Array(leaf))
+            }
             let data = try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT hash FROM nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
             guard let data, let h = Hash(Array(data)) else {
@@ -321,9 +333,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try insertNotice.execute(arguments: [r.id, "rejected", height, nil, nil, r.code, r.message])
                 try unpend.execute(arguments: [r.id])
             }
-            let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash, height) VALUES (?, ?, ?, ?)")
+            let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
             for n in c.nodes {
-                try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes), height])
+                try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
             }
             let insertBalance = try db.cachedStatement(sql: "INSERT INTO balances (account, height, balance) VALUES (?, ?, ?)")
             for b in c.balances {
@@ -376,11 +388,19 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     // MARK: Verification support
 
-    public func derivedRows(height: UInt64) throws -> DerivedRows {
+    public func derivedRows(of header: BlockHeader) throws -> DerivedRows {
         try pool.read { db in
-            let h = Int64(height)
-            let nodes = try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM nodes WHERE height = ?", arguments: [h]).map {
-                MerkleNode(level: $0["level"], index: UInt64($0["idx"] as Int64), hash: Hash(Array($0["hash"] as Data)) ?? Merkle.emptyRoot)
+            let h = Int64(header.height)
+            // The subtrees completed by leaves firstLeaf..<logSize: at level L, those whose last
+            // leaf, (i + 1) * 2^L - 1, is among them.
+            var nodes: [MerkleNode] = []
+            for level in 1..<64 where header.logSize >> UInt64(level) > header.firstLeaf >> UInt64(level) {
+                nodes += try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ?"),
+                    arguments: [level, Int64(header.firstLeaf >> UInt64(level)), Int64(header.logSize >> UInt64(level))]
+                ).map {
+                    MerkleNode(level: level, index: UInt64($0["idx"] as Int64), hash: Hash(Array($0["hash"] as Data)) ?? Merkle.emptyRoot)
+                }
             }
             let balances = try Row.fetchAll(db, sql: "SELECT account, balance FROM balances WHERE height = ?", arguments: [h]).map {
                 (account: $0["account"] as String, balance: $0["balance"] as Int64)
@@ -393,14 +413,23 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func strayRows(above height: UInt64) throws -> Int {
+    public func strayRows(after header: BlockHeader) throws -> Int {
         try pool.read { db in
+            let h = Int64(header.height)
             var n = 0
-            for t in ["seals", "notices", "nodes", "balances", "instances"] {
-                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [Int64(height)]) ?? 0
+            for t in ["seals", "notices", "balances", "instances"] {
+                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [h]) ?? 0
             }
-            let size = try Int64.fetchOne(db, sql: "SELECT log_size FROM blocks WHERE height = ?", arguments: [Int64(height)]) ?? 0
-            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [size]) ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [Int64(header.logSize)]) ?? 0
+            // Subtree rows exist only for levels 1 to 63, and only for subtrees inside the log.
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level < 1") ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level > 63") ?? 0
+            for level in 1..<64 {
+                n +=
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT COUNT(*) FROM nodes WHERE level = ? AND idx >= ?"),
+                        arguments: [level, Int64(header.logSize >> UInt64(level))]) ?? 0
+            }
             return n
         }
     }

@@ -1,7 +1,9 @@
 /// The SQLite schema. Committed tables are append-only, enforced by triggers; the pending pool
 /// is the only table that changes in place.
 enum Schema {
-    static let version = 1
+    /// 2: subtree rows are levels 1 and up, without a height column or index (schema 1 stored
+    /// every leaf hash as a level-0 row and indexed each row by height).
+    static let version = 2
 
     static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances", "instances"]
 
@@ -23,10 +25,7 @@ enum Schema {
             kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
         CREATE INDEX notices_by_height ON notices(height);
         CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
-        CREATE TABLE nodes (
-            level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, height INTEGER NOT NULL,
-            PRIMARY KEY (level, idx)) WITHOUT ROWID;
-        CREATE INDEX nodes_by_height ON nodes(height);
+        \(nodes)
         CREATE TABLE balances (
             account TEXT NOT NULL, height INTEGER NOT NULL, balance INTEGER NOT NULL,
             PRIMARY KEY (account, height)) WITHOUT ROWID;
@@ -37,12 +36,41 @@ enum Schema {
         CREATE INDEX instances_by_height ON instances(height);
         """
         + pending
-        + committedTables.map { t in
-            """
-            CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
-            CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
-            """
-        }.joined(separator: "\n")
+        + committedTables.map(appendOnly).joined(separator: "\n")
+
+    static func appendOnly(_ t: String) -> String {
+        """
+        CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
+        CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
+
+        """
+    }
+
+    /// Complete subtree hashes of two or more leaves, by (level, index). The block that completed
+    /// a row follows from its position: the one whose leaves include the subtree's last leaf.
+    static let nodes = """
+        CREATE TABLE nodes (
+            level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+            PRIMARY KEY (level, idx)) WITHOUT ROWID;
+        """
+
+    /// Schema 1 to 2, in the transaction that opens the ledger: the subtree rows move to the new
+    /// table without their leaf hashes (level 0), which are recomputed from the leaves, and the
+    /// schema version is bumped. The append-only triggers of the two tables are lifted only inside
+    /// this transaction.
+    static let migrateFrom1 = """
+        DROP TRIGGER nodes_no_update;
+        DROP TRIGGER nodes_no_delete;
+        ALTER TABLE nodes RENAME TO nodes_v1;
+        DROP INDEX nodes_by_height;
+        \(nodes)
+        INSERT INTO nodes (level, idx, hash) SELECT level, idx, hash FROM nodes_v1 WHERE level > 0;
+        DROP TABLE nodes_v1;
+        \(appendOnly("nodes"))
+        DROP TRIGGER meta_no_update;
+        UPDATE meta SET value = CAST('2' AS BLOB) WHERE key = 'schema';
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        """
 
     /// The pending pool, in arrival order (`seq` is the rowid, so rows append and a block's rows
     /// leave from the front); a notice's envelope is looked up by its id through a small index.

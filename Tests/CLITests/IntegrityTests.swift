@@ -54,8 +54,9 @@ import Testing
         Tamper(
             what: "a subtree hash", sql: "DROP TRIGGER nodes_no_update; UPDATE nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 1;",
             block: 2),
-        Tamper(
-            what: "an extra subtree hash", sql: "INSERT INTO nodes (level, idx, hash, height) VALUES (9, 9, zeroblob(32), 3);", block: 3),
+        // Rows that no block completes are found after the head.
+        Tamper(what: "an extra subtree hash", sql: "INSERT INTO nodes (level, idx, hash) VALUES (9, 9, zeroblob(32));", block: 4),
+        Tamper(what: "a stored leaf hash", sql: "INSERT INTO nodes (level, idx, hash) VALUES (0, 1, zeroblob(32));", block: 4),
         Tamper(
             what: "a balance",
             sql:

@@ -193,6 +193,59 @@ func temporaryDirectory() -> String {
         #expect((try? results[1].get())?.status == .complete)
     }
 
+    /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height) is brought to
+    /// schema 2 when it is opened: the leaf-hash rows go (they are recomputed from the leaves, so
+    /// even wrong ones are harmless), and proofs and `verify` work as before.
+    @Test func ledgerOfSchema1IsMigrated() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        var ids: [String] = []
+        var proofs: [TlogProof] = []
+        do {
+            let ledger = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
+            for i in 0..<7 { _ = try ledger.submit(try f.deposit("\(i + 1).00", nonce: "d\(i)", at: t), now: t) }
+            while let s = try ledger.seal(key: f.validator, now: t, max: 3) { ids += s.committed }
+            proofs = try ids.map { try ledger.inclusionProof(id: $0) }
+        }
+        let db = try DatabaseQueue(path: LedgerDirectory(dir).database)
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER nodes_no_update;
+                    DROP TRIGGER nodes_no_delete;
+                    CREATE TABLE v1 (
+                        level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, height INTEGER NOT NULL,
+                        PRIMARY KEY (level, idx)) WITHOUT ROWID;
+                    INSERT INTO v1 SELECT level, idx, hash, 1 FROM nodes;
+                    INSERT INTO v1 SELECT 0, idx, zeroblob(32), 1 FROM leaves;
+                    DROP TABLE nodes;
+                    ALTER TABLE v1 RENAME TO nodes;
+                    CREATE INDEX nodes_by_height ON nodes(height);
+                    CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
+                    CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
+                    DROP TRIGGER meta_no_update;
+                    UPDATE meta SET value = CAST('1' AS BLOB) WHERE key = 'schema';
+                    CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+                    """)
+        }
+        try db.close()
+        let ledger = try Ledger(store: try SQLiteStore.open(path: LedgerDirectory(dir).database))
+        #expect(try ids.map { try ledger.inclusionProof(id: $0) } == proofs)
+        #expect(try ChainVerifier(store: ledger.store).verify().get().leaves == 7)
+        let after = try DatabaseQueue(path: LedgerDirectory(dir).database)
+        let (schema, leafRows, heightColumns) = try after.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'schema'"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level = 0"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'height'")
+            )
+        }
+        #expect(schema == "2" && leafRows == 0 && heightColumns == 0)
+        #expect(throws: (any Error).self) { try after.write { try $0.execute(sql: "DELETE FROM nodes") } }
+    }
+
     /// The verifier checks leaves a chunk ahead of the replay. Whatever the chunk size, a chain with
     /// a key rotation in the middle of a block, and notices signed with the new key after it,
     /// verifies alike.
