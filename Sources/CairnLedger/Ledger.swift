@@ -189,7 +189,7 @@ public final class Ledger {
     /// Complete notices admitted by this process, parsed, by id: sealing takes them from here
     /// rather than parsing the pool's rows again. Bounded; a row not found here is parsed.
     private var parsedPool: [String: (leaf: [UInt8], envelope: Envelope)] = [:]
-    static let parsedPoolLimit = 200_000
+    static let parsedPoolLimit = 50_000
 
     /// The envelope of a pool row, from `parsedPool` when it holds these exact bytes.
     private func pooledEnvelope(id: String, leaf: [UInt8]) throws(CairnError) -> Envelope {
