@@ -73,6 +73,14 @@ struct Report {
 /// Seconds on a monotonic clock.
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// Seconds of CPU this process has used, on all its threads (user and system).
+func cpuTime() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let t = { (v: timeval) in Double(v.tv_sec) + Double(v.tv_usec) / 1e6 }
+    return t(usage.ru_utime) + t(usage.ru_stime)
+}
+
 /// Runs `body` repeatedly for about `seconds`; returns calls per second.
 func rate(seconds: Double, _ body: () -> Void) -> Double {
     var n = 0

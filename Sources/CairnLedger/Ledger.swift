@@ -121,7 +121,8 @@ public final class Ledger {
     /// onto the next block's state, and the pool is written in one commit.
     public func submit(_ checked: [CheckedEnvelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: checked.count)
-        var groups: [(id: String, envelope: Envelope, members: [Int])] = []
+        // A group's leaf and hash are the checked ones until other signatures are merged in.
+        var groups: [(id: String, envelope: Envelope, members: [Int], leaf: (bytes: [UInt8], hash: Hash)?)] = []
         var groupOf: [String: Int] = [:]
         // Signatures already in the pool, by id: a resubmission that adds none changes nothing.
         var pooled: [String: Int] = [:]
@@ -147,19 +148,22 @@ public final class Ledger {
             if let g = groupOf[id] {
                 for s in incoming.signatures { groups[g].envelope.add(s) }
                 groups[g].members.append(i)
+                groups[g].leaf = nil
                 continue
             }
             var envelope = incoming
+            var leaf: (bytes: [UInt8], hash: Hash)? = (c.leaf, c.leafHash)
             if known[id] != nil, let (bytes, _) = try store.pending(id) {
                 let before = try pooledEnvelope(id: id, leaf: bytes).signatures
                 for s in before { envelope.add(s) }
                 pooled[id] = before.count
+                leaf = nil
             }
             groupOf[id] = groups.count
-            groups.append((id, envelope, [i]))
+            groups.append((id, envelope, [i], leaf))
         }
         var writes: [PendingItem] = []
-        var parsed: [(id: String, leaf: [UInt8], envelope: Envelope)] = []
+        var parsed: [(id: String, entry: ParsedEntry)] = []
         for group in groups {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
@@ -168,9 +172,14 @@ public final class Ledger {
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
-                    let leaf = e.leaf
-                    writes.append(PendingItem(id: group.id, envelope: leaf, complete: a.complete, expiresAt: e.notice.expiresAt))
-                    if a.complete { parsed.append((group.id, leaf, e)) }
+                    let leaf =
+                        group.leaf
+                        ?? {
+                            let bytes = e.leaf
+                            return (bytes, Merkle.leafHash(bytes))
+                        }()
+                    writes.append(PendingItem(id: group.id, envelope: leaf.bytes, complete: a.complete, expiresAt: e.notice.expiresAt))
+                    if a.complete { parsed.append((group.id, ParsedEntry(leaf: leaf.bytes, envelope: e, leafHash: leaf.hash))) }
                 }
                 outcome = .success(
                     SubmitResult(
@@ -182,18 +191,41 @@ public final class Ledger {
             for i in group.members { results[i] = outcome }
         }
         if !writes.isEmpty { try store.putPending(writes) }
-        for p in parsed where parsedPool.count < Ledger.parsedPoolLimit { parsedPool[p.id] = (p.leaf, p.envelope) }
+        for p in parsed where parsedPool.count < Ledger.parsedPoolLimit { parsedPool[p.id] = p.entry }
         return results.map { $0! }
     }
 
     /// Complete notices admitted by this process, parsed, by id: sealing takes them from here
     /// rather than parsing the pool's rows again. Bounded; a row not found here is parsed.
-    private var parsedPool: [String: (leaf: [UInt8], envelope: Envelope)] = [:]
+    private var parsedPool: [String: ParsedEntry] = [:]
     static let parsedPoolLimit = 50_000
+
+    struct ParsedEntry: Sendable {
+        var leaf: [UInt8]
+        var envelope: Envelope
+        var leafHash: Hash
+
+        /// Parses a pool row.
+        init(leaf: [UInt8]) throws(CairnError) {
+            self.init(leaf: leaf, envelope: try Envelope(leaf: leaf), leafHash: Merkle.leafHash(leaf))
+        }
+
+        init(leaf: [UInt8], envelope: Envelope, leafHash: Hash) {
+            self.leaf = leaf
+            self.envelope = envelope
+            self.leafHash = leafHash
+        }
+    }
+
+    /// A pool row, from `parsedPool` when it holds these exact bytes.
+    private func cached(id: String, leaf: [UInt8]) -> ParsedEntry? {
+        if let hit = parsedPool[id], hit.leaf == leaf { return hit }
+        return nil
+    }
 
     /// The envelope of a pool row, from `parsedPool` when it holds these exact bytes.
     private func pooledEnvelope(id: String, leaf: [UInt8]) throws(CairnError) -> Envelope {
-        if let hit = parsedPool[id], hit.leaf == leaf { return hit.envelope }
+        if let hit = cached(id: id, leaf: leaf) { return hit.envelope }
         return try Envelope(leaf: leaf)
     }
 
@@ -253,27 +285,29 @@ public final class Ledger {
         var seen = Set<String>()
         // Parse on all cores (what this process admitted is already parsed); apply in arrival
         // order. The pool holds canonical envelopes, so its bytes are the leaves.
-        let cache = parsedPool
-        let parsed = parallelMap(candidates) { c -> Result<Envelope, CairnError> in
-            if let hit = cache[c.id], hit.leaf == c.envelope { return .success(hit.envelope) }
-            do throws(CairnError) { return .success(try Envelope(leaf: c.envelope)) } catch { return .failure(error) }
+        var parsed = candidates.map { c -> Result<ParsedEntry, CairnError>? in cached(id: c.id, leaf: c.envelope).map { .success($0) } }
+        let misses = parsed.indices.filter { parsed[$0] == nil }
+        let fresh = parallelMap(misses.map { candidates[$0].envelope }) { bytes -> Result<ParsedEntry, CairnError> in
+            do throws(CairnError) { return .success(try ParsedEntry(leaf: bytes)) } catch { return .failure(error) }
         }
+        for (i, r) in zip(misses, fresh) { parsed[i] = r }
         for (candidate, result) in zip(candidates, parsed) {
-            let envelope: Envelope
-            switch result {
-            case .success(let e): envelope = e
+            let entry: ParsedEntry
+            switch result! {
+            case .success(let e): entry = e
             case .failure(let error):
                 // A pool row that no longer parses cannot be committed; it leaves the pool as rejected.
                 rejections.append(Rejection(id: candidate.id, code: error.code.rawValue, message: error.message))
                 continue
             }
+            let envelope = entry.envelope
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { continue }
             let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
             switch Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
             case .success:
                 leaves.append((id, envelope.notice.kind.rawValue, candidate.envelope))
-                log.append(leafHash: Merkle.leafHash(candidate.envelope)) { level, index, hash in
+                log.append(leafHash: entry.leafHash) { level, index, hash in
                     if level > 0 { nodes.append(MerkleNode(level: level, index: index, hash: hash)) }
                 }
             case .failure(let error):

@@ -26,10 +26,15 @@ public struct CheckedEnvelope: Sendable {
     public var failure: CairnError?
     /// The `keysVersion` of the state checked against: admission checks again if keys changed since.
     public var keysVersion: Int
+    /// The envelope's leaf bytes and Merkle leaf hash, worked out here too, off the ledger's thread.
+    public var leaf: [UInt8]
+    public var leafHash: Hash
 
     public init(_ envelope: Envelope, in state: LedgerState) {
         self.envelope = envelope
         keysVersion = state.keysVersion
+        leaf = envelope.leaf
+        leafHash = Merkle.leafHash(leaf)
         do throws(CairnError) { try Rules.verifySignatures(envelope, in: state) } catch { failure = error }
     }
 }
