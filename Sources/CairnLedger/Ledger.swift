@@ -172,14 +172,12 @@ public final class Ledger {
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
-                    let leaf =
-                        group.leaf
-                        ?? {
-                            let bytes = e.leaf
-                            return (bytes, Merkle.leafHash(bytes))
-                        }()
-                    writes.append(PendingItem(id: group.id, envelope: leaf.bytes, complete: a.complete, expiresAt: e.notice.expiresAt))
-                    if a.complete { parsed.append((group.id, ParsedEntry(leaf: leaf.bytes, envelope: e, leafHash: leaf.hash))) }
+                    let bytes = group.leaf?.bytes ?? e.leaf
+                    writes.append(PendingItem(id: group.id, envelope: bytes, complete: a.complete, expiresAt: e.notice.expiresAt))
+                    if a.complete {
+                        parsed.append(
+                            (group.id, ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))))
+                    }
                 }
                 outcome = .success(
                     SubmitResult(
