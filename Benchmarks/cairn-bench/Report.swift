@@ -55,10 +55,13 @@ struct Report {
         return String(decoding: JSON.canonical(.object(record)), as: UTF8.self) + "\n"
     }
 
+    /// The revision of the checkout the harness was built in (found from the executable's path,
+    /// so the record is right whatever the working directory).
     static func gitRevision() -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "--short", "HEAD"]
+        let checkout = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        p.arguments = ["git", "-C", checkout, "rev-parse", "--short", "HEAD"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
