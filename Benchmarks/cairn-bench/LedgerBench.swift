@@ -165,8 +165,8 @@ struct LedgerBench {
         return ((status >> 8) & 0xff, peak)
     }
 
-    /// Parses submissions and checks their signatures on all cores, a batch at a time, one batch
-    /// ahead of the ledger thread that takes them with `next()`.
+    /// Parses submissions and checks their signatures on all cores, a batch at a time, up to two
+    /// batches ahead of the ledger thread that takes them with `next()`.
     final class Checker: @unchecked Sendable {
         private let condition = NSCondition()
         private var ready: [[CheckedEnvelope]] = []
