@@ -36,6 +36,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let pool = try open(path)
         try pool.write { db in
             try db.execute(sql: Schema.create)
+            try db.execute(sql: Schema.sideTables)
             try db.execute(
                 sql: "INSERT INTO meta (key, value) VALUES ('schema', ?), ('genesis', ?)",
                 arguments: [String(Schema.version).data(using: .utf8)!, Data(genesis.canonicalBytes)])
@@ -45,22 +46,35 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return store
     }
 
-    /// Opens an existing ledger. Fails closed: a missing file, a file of another schema, or a file
-    /// whose block 0 does not commit to its genesis is an error. Nothing is created.
+    /// Opens an existing ledger, first bringing one of an earlier schema up to date. Fails closed:
+    /// a missing file, a file that is not a Cairn ledger (left untouched), a schema this build does
+    /// not read, or a block 0 that does not commit to its genesis is an error. Nothing is created.
     public static func open(path: String) throws -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't open the ledger: \(path) does not exist (only `cairn init` creates one)")
         }
+        // Read the schema read-only first: opening a pool switches a file to WAL mode.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        guard let schema = try DatabaseQueue(path: path, configuration: readOnly).read(schemaVersion) else {
+            throw CairnError(.storage, "couldn't open the ledger: \(path) is not a Cairn ledger (it has no schema record)")
+        }
+        guard schema == "1" || schema == String(Schema.version) else {
+            throw CairnError(
+                .storage,
+                "couldn't open the ledger: \(path) is of schema \(schema), and this cairn reads schemas 1 to \(Schema.version); use the cairn that made it"
+            )
+        }
         let pool = try open(path)
-        let (schema, genesisBytes, header) = try pool.read { db in
+        try upgrade(pool, path: path)
+        let (genesisBytes, header) = try pool.read { db in
             (
-                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'"),
                 try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis'"),
                 try Data.fetchOne(db, sql: "SELECT header FROM blocks WHERE height = 0")
             )
         }
-        guard let schema, String(decoding: schema, as: UTF8.self) == String(Schema.version), let genesisBytes, let header else {
-            throw CairnError(.storage, "couldn't open the ledger: \(path) is not a Cairn ledger of schema \(Schema.version)")
+        guard let genesisBytes, let header else {
+            throw CairnError(.storage, "couldn't open the ledger: \(path) has no genesis record or no block 0")
         }
         let genesis = try Genesis(bytes: Array(genesisBytes))
         guard try BlockHeader(canonical: Array(header)).genesis == genesis.hash else {
@@ -78,19 +92,31 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        // Bring a ledger of an earlier layout up to date, in one transaction (see `Schema`).
-        try pool.write { db in
-            try db.execute(sql: Schema.sideTables)
-            let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
-            if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
-            let hasMeta = try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'meta'") ?? false
-            if hasMeta, let v = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'"),
-                String(decoding: v, as: UTF8.self) == "1"
-            {
-                try db.execute(sql: Schema.migrateFrom1)
-            }
-        }
         return pool
+    }
+
+    /// The `schema` record of a Cairn ledger; nil for a file without one.
+    private static func schemaVersion(_ db: Database) throws -> String? {
+        guard try db.tableExists("meta") else { return nil }
+        return try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'").map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Brings a ledger of an earlier layout up to date, in one transaction (see `Schema`): the
+    /// tables outside the chain, the pool's layout, and schema 1's subtree rows.
+    private static func upgrade(_ pool: DatabasePool, path: String) throws {
+        do {
+            try pool.write { db in
+                try db.execute(sql: Schema.sideTables)
+                let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
+                if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
+                if try schemaVersion(db) == "1" { try db.execute(sql: Schema.migrateFrom1) }
+            }
+        } catch {
+            throw CairnError(
+                .storage,
+                "couldn't bring \(path) up to schema \(Schema.version), so nothing in it was changed: \(error). Check the disk and the file's permissions, then open it again"
+            )
+        }
     }
 
     private init(pool: DatabasePool, genesis: Genesis) {

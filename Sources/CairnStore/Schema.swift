@@ -59,15 +59,15 @@ enum Schema {
     /// schema version is bumped. The append-only triggers of the two tables are lifted only inside
     /// this transaction.
     static let migrateFrom1 = """
-        DROP TRIGGER nodes_no_update;
-        DROP TRIGGER nodes_no_delete;
+        DROP TRIGGER IF EXISTS nodes_no_update;
+        DROP TRIGGER IF EXISTS nodes_no_delete;
         ALTER TABLE nodes RENAME TO nodes_v1;
-        DROP INDEX nodes_by_height;
+        DROP INDEX IF EXISTS nodes_by_height;
         \(nodes)
         INSERT INTO nodes (level, idx, hash) SELECT level, idx, hash FROM nodes_v1 WHERE level > 0;
         DROP TABLE nodes_v1;
         \(appendOnly("nodes"))
-        DROP TRIGGER meta_no_update;
+        DROP TRIGGER IF EXISTS meta_no_update;
         UPDATE meta SET value = CAST('2' AS BLOB) WHERE key = 'schema';
         CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
         """

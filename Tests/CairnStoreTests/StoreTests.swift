@@ -190,7 +190,46 @@ func temporaryDirectory() -> String {
 
         let results = try ledger.submit(checked, now: t)
         #expect(throws: CairnError.self) { try results[0].get() }
+        if case .failure(let e) = results[0] { #expect(e.code == .unknownKey, "\(e)") }
         #expect((try? results[1].get())?.status == .complete)
+    }
+
+    /// Opening refuses a file that is not a Cairn ledger, or of a schema this build does not read,
+    /// and writes nothing into it.
+    @Test func foreignFilesAreRefusedUntouched() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let foreign = dir + "/other.sqlite"
+        let db = try DatabaseQueue(path: foreign)
+        try db.write { try $0.execute(sql: "CREATE TABLE t (x INTEGER)") }
+        try db.close()
+        #expect(throws: CairnError(.storage, "couldn't open the ledger: \(foreign) is not a Cairn ledger (it has no schema record)")) {
+            try SQLiteStore.open(path: foreign)
+        }
+        let (tables, journal) = try DatabaseQueue(path: foreign).read {
+            (
+                try String.fetchAll($0, sql: "SELECT name FROM sqlite_master ORDER BY name"),
+                try String.fetchOne($0, sql: "PRAGMA journal_mode")
+            )
+        }
+        #expect(tables == ["t"] && journal == "delete")
+
+        let f = try Fixture()
+        _ = try LedgerDirectory(dir + "/future").initialize(genesisBytes: f.genesisBytes, key: f.validator)
+        let future = LedgerDirectory(dir + "/future").database
+        try DatabaseQueue(path: future).write {
+            try $0.execute(
+                sql: """
+                    DROP TRIGGER meta_no_update;
+                    UPDATE meta SET value = CAST('9' AS BLOB) WHERE key = 'schema';
+                    """)
+        }
+        #expect(
+            throws: CairnError(
+                .storage,
+                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 2; use the cairn that made it")
+        ) { try SQLiteStore.open(path: future) }
     }
 
     /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height) is brought to
