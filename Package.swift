@@ -42,7 +42,9 @@ let package = Package(
         // Durable storage: SQLite through GRDB, and an in-memory twin.
         .target(
             name: "CairnStore",
-            dependencies: ["CairnLedger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CairnLedger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // The node: the HTTP API (Hummingbird 2, TLS 1.3, mTLS), the witness, and their client.
         .target(

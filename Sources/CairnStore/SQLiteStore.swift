@@ -184,33 +184,40 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     public func notice(_ id: String) throws -> NoticeRecord? {
-        try pool.read { db in try SQLiteStore.record(db, id) }
+        try notices([id])[id]
     }
 
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
+            // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`).
+            let committed = try RowStatement(db, "SELECT status, height, leaf_idx, code, message FROM notices WHERE id = ?")
+            let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
-            for id in ids { out[id] = try SQLiteStore.record(db, id) }
+            for id in ids {
+                try committed.run({ $0.text(id) }) { c in
+                    out[id] = NoticeRecord(
+                        id: id, status: c.text(0).flatMap(NoticeRecord.Status.init) ?? .rejected,
+                        height: c.isNull(1) ? nil : UInt64(c.int(1)), leafIndex: c.isNull(2) ? nil : UInt64(c.int(2)),
+                        code: c.text(3), message: c.text(4))
+                }
+                guard out[id] == nil else { continue }
+                try pending.run({ $0.text(id) }) { c in out[id] = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
+            }
             return out
         }
     }
 
-    private static func record(_ db: Database, _ id: String) throws -> NoticeRecord? {
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM notices WHERE id = ?"), arguments: [id]) {
-            return SQLiteStore.record(row)
-        }
-        if let complete = try Bool.fetchOne(db.cachedStatement(sql: "SELECT complete FROM pending WHERE id = ?"), arguments: [id]) {
-            return NoticeRecord(id: id, status: complete ? .complete : .pending)
-        }
-        return nil
-    }
-
     public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {
         try pool.read { db in
-            try Data.fetchAll(
-                db.cachedStatement(sql: "SELECT leaf FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx"),
-                arguments: [Int64(index), Int64(index + count)]
-            ).map { Array($0) }
+            var out: [[UInt8]] = []
+            out.reserveCapacity(Int(count))
+            try RowStatement(db, "SELECT leaf FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx").run {
+                $0.int(Int64(index))
+                $0.int(Int64(index + count))
+            } row: {
+                out.append($0.blob(0))
+            }
+            return out
         }
     }
 
@@ -294,31 +301,39 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func putPending(_ items: [PendingItem]) throws {
         try pool.write { db in
             // A new notice gets the next seq (rowid); more signatures keep the notice's place.
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO pending (id, envelope, complete, expires_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET envelope = excluded.envelope, complete = excluded.complete
-                    """)
+            let insert = try RowStatement(
+                db,
+                """
+                INSERT INTO pending (id, envelope, complete, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET envelope = excluded.envelope, complete = excluded.complete
+                """)
             for item in items {
-                try insert.execute(arguments: [item.id, Data(item.envelope), item.complete, item.expiresAt.seconds])
+                try insert.run {
+                    $0.text(item.id)
+                    $0.blob(item.envelope)
+                    $0.int(item.complete ? 1 : 0)
+                    $0.int(item.expiresAt.seconds)
+                }
             }
         }
     }
 
     public func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?", arguments: [limit]).map {
-                ($0["id"], Array($0["envelope"] as Data))
-            }
-        }
+        try pendingRows("SELECT id, envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?") { $0.int(Int64(limit)) }
     }
 
     public func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])] {
+        try pendingRows("SELECT id, envelope FROM pending WHERE complete = 0 AND expires_at < ? ORDER BY seq LIMIT ?") {
+            $0.int(time.seconds)
+            $0.int(Int64(limit))
+        }
+    }
+
+    private func pendingRows(_ sql: String, _ bind: (inout RowStatement.Binder) -> Void) throws -> [(id: String, envelope: [UInt8])] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, envelope FROM pending WHERE complete = 0 AND expires_at < ? ORDER BY seq LIMIT ?",
-                arguments: [time.seconds, limit]
-            ).map { ($0["id"], Array($0["envelope"] as Data)) }
+            var out: [(id: String, envelope: [UInt8])] = []
+            try RowStatement(db, sql).run(bind) { out.append(($0.text(0) ?? "", $0.blob(1))) }
+            return out
         }
     }
 
@@ -345,19 +360,35 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     sql: "INSERT INTO seals (height, signer, key_id, sig) VALUES (?, ?, ?, ?)",
                     arguments: [height, s.signer, Int64(s.keyID), Data(s.sig)])
             }
-            let insertLeaf = try db.cachedStatement(sql: "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
-            let insertNotice = try db.cachedStatement(
-                sql: "INSERT INTO notices (id, status, height, leaf_idx, kind, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            let unpend = try db.cachedStatement(sql: "DELETE FROM pending WHERE id = ?")
+            // A block's rows go through SQLite's C API (see `RowStatement`).
+            let insertLeaf = try RowStatement(db, "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
+            let insertCommitted = try RowStatement(
+                db, "INSERT INTO notices (id, status, height, leaf_idx, kind) VALUES (?, 'committed', ?, ?, ?)")
+            let insertRejected = try RowStatement(
+                db, "INSERT INTO notices (id, status, height, code, message) VALUES (?, 'rejected', ?, ?, ?)")
+            let unpend = try RowStatement(db, "DELETE FROM pending WHERE id = ?")
             for (i, l) in c.leaves.enumerated() {
                 let idx = Int64(h.firstLeaf) + Int64(i)
-                try insertLeaf.execute(arguments: [idx, Data(l.leaf)])
-                try insertNotice.execute(arguments: [l.id, "committed", height, idx, l.kind, nil, nil])
-                try unpend.execute(arguments: [l.id])
+                try insertLeaf.run {
+                    $0.int(idx)
+                    $0.blob(l.leaf)
+                }
+                try insertCommitted.run {
+                    $0.text(l.id)
+                    $0.int(height)
+                    $0.int(idx)
+                    $0.text(l.kind)
+                }
+                try unpend.run { $0.text(l.id) }
             }
             for r in c.rejections {
-                try insertNotice.execute(arguments: [r.id, "rejected", height, nil, nil, r.code, r.message])
-                try unpend.execute(arguments: [r.id])
+                try insertRejected.run {
+                    $0.text(r.id)
+                    $0.int(height)
+                    $0.text(r.code)
+                    $0.text(r.message)
+                }
+                try unpend.run { $0.text(r.id) }
             }
             let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
             for n in c.nodes {

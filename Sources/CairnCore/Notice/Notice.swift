@@ -1,6 +1,9 @@
 /// A settlement notice body (DESIGN §1.3), parsed and checked for shape. Whether its accounts,
 /// currency and signers make sense is the ledger's question, because that depends on the state.
-public struct Notice: Sendable {
+///
+/// Immutable, and a class: an envelope is copied at every stage of admission, sealing and
+/// verification, and a copy of a class is one reference rather than one per field.
+public final class Notice: Sendable {
     public static let signingTag = Array("cairn/v1/notice\n".utf8)
 
     public enum Kind: String, Sendable, CaseIterable {
@@ -276,11 +279,17 @@ public struct Envelope: Sendable {
     }
 
     /// Parses a stored leaf, which must already be canonical and a complete envelope.
+    ///
+    /// The leaf must equal the canonical encoding of the envelope it parses to, which also proves
+    /// it canonical; only a leaf that differs is checked byte by byte, to name the first wrong byte.
     public init(leaf: [UInt8]) throws(CairnError) {
         let value: JSONValue
-        do { value = try JSON.requireCanonical(leaf) } catch { throw CairnError(.malformedJSON, "leaf: \(error.description)") }
+        do { value = try JSON.parse(leaf) } catch { throw CairnError(.malformedJSON, "leaf: \(error.description)") }
         guard case .object(let o) = value, o["notice"] != nil else { throw CairnError(.invalidField, "leaf is not an envelope") }
         try self.init(json: value)
-        guard self.leaf == leaf else { throw CairnError(.invalidField, "leaf signatures are not sorted by signer and key id") }
+        guard self.leaf == leaf else {
+            do { _ = try JSON.requireCanonical(leaf) } catch { throw CairnError(.malformedJSON, "leaf: \(error.description)") }
+            throw CairnError(.invalidField, "leaf signatures are not sorted by signer and key id")
+        }
     }
 }

@@ -1,0 +1,67 @@
+import CairnCore
+import Testing
+
+/// A stored leaf is parsed only if it is exactly the canonical envelope it holds (DESIGN §1.3).
+@Suite struct EnvelopeLeafTests {
+    static func signed() throws -> Envelope {
+        let a = try SigningKey(name: "bank-a.example", seed: [UInt8](repeating: 1, count: 32))
+        let b = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 2, count: 32))
+        let body = JSONValue.object(
+            JSONObject([
+                ("kind", "transfer"), ("submitter", "bank-a.example"), ("from", "bank-a.example/eur"), ("to", "bank-b.example/eur"),
+                ("amount", "1.00"), ("currency", "EUR"), ("refs", []), ("nonce", "n1"),
+                ("createdAt", "2026-01-01T00:00:00Z"), ("expiresAt", "2026-01-02T00:00:00Z"),
+            ]))
+        var e = Envelope(notice: try Notice(body: body))
+        e.sign(with: a)
+        e.sign(with: b)
+        return e
+    }
+
+    @Test func aCanonicalLeafRoundTrips() throws {
+        let e = try Self.signed()
+        let parsed = try Envelope(leaf: e.leaf)
+        #expect(parsed.leaf == e.leaf)
+        #expect(parsed.notice.id == e.notice.id)
+        #expect(parsed.signatures.map(\.signer) == ["bank-a.example", "bank-b.example"])
+    }
+
+    @Test func aNonCanonicalLeafNamesItsFirstWrongByte() throws {
+        var bytes = try Self.signed().leaf
+        bytes.insert(UInt8(ascii: " "), at: 1)
+        do {
+            _ = try Envelope(leaf: bytes)
+            Issue.record("a leaf with a space parsed")
+        } catch {
+            #expect(error.code == .malformedJSON)
+            #expect(error.message.contains("not in canonical form: first difference at byte offset 1"))
+        }
+    }
+
+    @Test func aLeafWithUnsortedMembersIsNotCanonical() throws {
+        let e = try Self.signed()
+        // Valid JSON holding the same envelope, with `signatures` before `notice`.
+        let sigs = JSON.canonical(.array(e.signatures.map(\.json)))
+        let bytes = Array("{\"signatures\":".utf8) + sigs + Array(",\"notice\":".utf8) + e.notice.canonicalBody + [UInt8(ascii: "}")]
+        do {
+            _ = try Envelope(leaf: bytes)
+            Issue.record("a leaf with unsorted members parsed")
+        } catch {
+            #expect(error.code == .malformedJSON)
+            #expect(error.message.contains("byte offset 2"))
+        }
+    }
+
+    @Test func aLeafWithUnsortedSignaturesIsRefused() throws {
+        let e = try Self.signed()
+        let sigs = JSON.canonical(.array(e.signatures.reversed().map(\.json)))
+        let bytes = Array("{\"notice\":".utf8) + e.notice.canonicalBody + Array(",\"signatures\":".utf8) + sigs + [UInt8(ascii: "}")]
+        do {
+            _ = try Envelope(leaf: bytes)
+            Issue.record("a leaf with unsorted signatures parsed")
+        } catch {
+            #expect(error.code == .invalidField)
+            #expect(error.message.contains("not sorted by signer"))
+        }
+    }
+}
