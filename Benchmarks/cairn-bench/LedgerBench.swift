@@ -33,7 +33,7 @@ struct LedgerBench {
             let cpuStart = cpuTime()
             // As in the node: submissions are parsed and their signatures checked on all cores
             // (there by the request handlers), while the ledger thread admits and seals.
-            let checker = Checker(submissions: submissions, batch: plan.batch, state: ledger.state)
+            let checker = Checker(submissions: submissions, batch: plan.batch, ahead: plan.block / plan.batch, state: ledger.state)
             var phases = (submit: 0.0, seal: 0.0)
             var waiting = 0
             while let chunk = checker.next() {
@@ -165,8 +165,9 @@ struct LedgerBench {
         return ((status >> 8) & 0xff, peak)
     }
 
-    /// Parses submissions and checks their signatures on all cores, a batch at a time, up to two
-    /// batches ahead of the ledger thread that takes them with `next()`.
+    /// Parses submissions and checks their signatures on all cores, a batch at a time, up to
+    /// `ahead` batches ahead of the ledger thread that takes them with `next()`. The bench keeps a
+    /// block's worth in flight, as a node's clients would, so the checks go on while a block seals.
     final class Checker: @unchecked Sendable {
         private let condition = NSCondition()
         private var ready: [[CheckedEnvelope]] = []
@@ -174,14 +175,14 @@ struct LedgerBench {
         /// Seconds spent parsing and checking, for the report.
         private(set) var busy = 0.0
 
-        init(submissions: [[UInt8]], batch: Int, state: LedgerState) {
+        init(submissions: [[UInt8]], batch: Int, ahead: Int, state: LedgerState) {
             let thread = Thread { [self] in
                 for start in stride(from: 0, to: submissions.count, by: batch) {
                     let t = now()
                     let chunk = Ledger.check(parseAll(Array(submissions[start..<min(start + batch, submissions.count)])), in: state)
                     condition.lock()
                     busy += now() - t
-                    while ready.count >= 2 { condition.wait() }
+                    while ready.count >= ahead { condition.wait() }
                     ready.append(chunk)
                     condition.broadcast()
                     condition.unlock()
