@@ -176,11 +176,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     // MARK: Notices and leaves
 
-    private static func record(_ row: Row) -> NoticeRecord {
+    /// A notice index row of columns id, status, height, leaf_idx, code, message.
+    private static func record(_ c: RowStatement.Columns) -> NoticeRecord {
         NoticeRecord(
-            id: row["id"], status: NoticeRecord.Status(rawValue: row["status"]) ?? .rejected,
-            height: (row["height"] as Int64?).map(UInt64.init), leafIndex: (row["leaf_idx"] as Int64?).map(UInt64.init),
-            code: row["code"], message: row["message"])
+            id: c.text(0) ?? "", status: c.text(1).flatMap(NoticeRecord.Status.init) ?? .rejected,
+            height: c.isNull(2) ? nil : UInt64(c.int(2)), leafIndex: c.isNull(3) ? nil : UInt64(c.int(3)),
+            code: c.text(4), message: c.text(5))
     }
 
     public func notice(_ id: String) throws -> NoticeRecord? {
@@ -190,16 +191,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
             // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`).
-            let committed = try RowStatement(db, "SELECT status, height, leaf_idx, code, message FROM notices WHERE id = ?")
+            let committed = try RowStatement(db, "SELECT id, status, height, leaf_idx, code, message FROM notices WHERE id = ?")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
-                try committed.run({ $0.text(id) }) { c in
-                    out[id] = NoticeRecord(
-                        id: id, status: c.text(0).flatMap(NoticeRecord.Status.init) ?? .rejected,
-                        height: c.isNull(1) ? nil : UInt64(c.int(1)), leafIndex: c.isNull(2) ? nil : UInt64(c.int(2)),
-                        code: c.text(3), message: c.text(4))
-                }
+                try committed.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
                 guard out[id] == nil else { continue }
                 try pending.run({ $0.text(id) }) { c in out[id] = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
             }
@@ -450,19 +446,28 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let h = Int64(header.height)
             // The subtrees completed by leaves firstLeaf..<logSize: at level L, those whose last
             // leaf, (i + 1) * 2^L - 1, is among them.
+            // These and the block's index rows, about as many as its leaves, are read through
+            // SQLite's C API (see `RowStatement`).
             var nodes: [MerkleNode] = []
+            let subtrees = try RowStatement(db, "SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ?")
             for level in 1..<64 where header.logSize >> UInt64(level) > header.firstLeaf >> UInt64(level) {
-                nodes += try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ?"),
-                    arguments: [level, Int64(header.firstLeaf >> UInt64(level)), Int64(header.logSize >> UInt64(level))]
-                ).map {
-                    MerkleNode(level: level, index: UInt64($0["idx"] as Int64), hash: Hash(Array($0["hash"] as Data)) ?? Merkle.emptyRoot)
+                try subtrees.run {
+                    $0.int(Int64(level))
+                    $0.int(Int64(header.firstLeaf >> UInt64(level)))
+                    $0.int(Int64(header.logSize >> UInt64(level)))
+                } row: {
+                    nodes.append(MerkleNode(level: level, index: UInt64($0.int(0)), hash: Hash($0.blob(1)) ?? Merkle.emptyRoot))
                 }
             }
             let balances = try Row.fetchAll(db, sql: "SELECT account, balance FROM balances WHERE height = ?", arguments: [h]).map {
                 (account: $0["account"] as String, balance: $0["balance"] as Int64)
             }
-            let notices = try Row.fetchAll(db, sql: "SELECT * FROM notices WHERE height = ?", arguments: [h]).map(SQLiteStore.record)
+            var notices: [NoticeRecord] = []
+            try RowStatement(db, "SELECT id, status, height, leaf_idx, code, message FROM notices WHERE height = ?").run {
+                $0.int(h)
+            } row: {
+                notices.append(SQLiteStore.record($0))
+            }
             let instances = try Row.fetchAll(db, sql: "SELECT id, contract, state FROM instances WHERE height = ?", arguments: [h]).map {
                 (id: $0["id"] as String, contract: $0["contract"] as String, state: ($0["state"] as Data?).map { Array($0) })
             }
