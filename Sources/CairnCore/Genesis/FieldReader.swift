@@ -3,12 +3,14 @@
 public struct FieldReader {
     public let object: JSONObject
     public let path: String
-    private var seen: [String] = []
+    /// The members read so far, by position in `object`.
+    private var read: [Bool]
 
     public init(_ value: JSONValue, path: String = "$") throws(CairnError) {
         guard case .object(let o) = value else { throw CairnError(.invalidField, "\(path): expected an object") }
         self.object = o
         self.path = path
+        read = Array(repeating: false, count: o.count)
     }
 
     public func fail(_ key: String, _ what: String, code: CairnError.Code = .invalidField) -> CairnError {
@@ -16,8 +18,9 @@ public struct FieldReader {
     }
 
     public mutating func optional(_ key: String) -> JSONValue? {
-        seen.append(key)
-        return object[key]
+        guard let i = object.index(of: key) else { return nil }
+        read[i] = true
+        return object.members[i].value
     }
 
     public mutating func value(_ key: String) throws(CairnError) -> JSONValue {
@@ -72,8 +75,6 @@ public struct FieldReader {
 
     /// Refuses fields that were never read.
     public func finish() throws(CairnError) {
-        for key in object.keys where !seen.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
-            throw fail(key, "unknown field")
-        }
+        if let i = read.firstIndex(of: false) { throw fail(object.members[i].key, "unknown field") }
     }
 }

@@ -14,8 +14,10 @@ public struct Account: Sendable, Equatable {
 
     public var owner: String { Account.owner(of: id) }
 
+    /// The member part of an account id, before its first `/` (by bytes: names are ASCII).
     public static func owner(of id: String) -> String {
-        String(id.prefix(while: { $0 != "/" }))
+        guard let slash = id.utf8.firstIndex(of: UInt8(ascii: "/")) else { return id }
+        return String(id[..<slash])
     }
 }
 
