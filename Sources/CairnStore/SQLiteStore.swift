@@ -445,9 +445,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             let h = Int64(header.height)
             // The subtrees completed by leaves firstLeaf..<logSize: at level L, those whose last
-            // leaf, (i + 1) * 2^L - 1, is among them.
-            // These and the block's index rows, about as many as its leaves, are read through
-            // SQLite's C API (see `RowStatement`).
+            // leaf, (i + 1) * 2^L - 1, is among them. They and the block's index rows, about as
+            // many as its leaves, are read through SQLite's C API (see `RowStatement`).
             var nodes: [MerkleNode] = []
             let subtrees = try RowStatement(db, "SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ?")
             for level in 1..<64 where header.logSize >> UInt64(level) > header.firstLeaf >> UInt64(level) {
