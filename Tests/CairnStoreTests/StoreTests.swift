@@ -355,6 +355,38 @@ func temporaryDirectory() -> String {
         #expect(try ChainVerifier(store: store).verify().get().leaves == 1)
     }
 
+    /// The rows a block writes row by row go through SQLite's C API (`RowStatement`): a row SQLite
+    /// refuses there fails the whole block, with SQLite's own reason, and changes nothing.
+    @Test func aBlockSQLiteRefusesChangesNothing() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ledger = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        _ = try ledger.submit(try f.deposit("5.00", nonce: "x", at: t), now: t)
+        let first = try #require(try ledger.seal(key: f.validator, now: t))
+        _ = try ledger.submit(try f.deposit("1.00", nonce: "y", at: t), now: t)
+        // A block 2 that claims leaf 0 again, and a notice index row for a new id.
+        var bad = try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)
+        var header = first.block.header
+        header.height = 2
+        header.prev = first.block.hash
+        bad.block = StoredBlock(header: header, hash: header.hash, seals: [], checkpoint: "")
+        bad.leaves = [(id: String(repeating: "e", count: 64), kind: "deposit", leaf: Array("{}".utf8))]
+        bad.balances = []
+        do {
+            try ledger.store.append(bad)
+            Issue.record("SQLite took a second leaf 0")
+        } catch {
+            #expect("\(error)".contains("UNIQUE constraint failed: leaves.idx"))
+        }
+        #expect(try ledger.store.head().header.height == 1)
+        #expect(try ledger.store.leaves(from: 0, count: 10).count == 1)
+        #expect(try ledger.store.notice(String(repeating: "e", count: 64)) == nil)
+        #expect(try ledger.store.pendingCount() == (0, 1))
+        #expect(try ChainVerifier(store: ledger.store).verify().get().leaves == 1)
+    }
+
     @Test func proofsAtEveryCheckpointVerify() throws {
         let f = try Fixture()
         let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
