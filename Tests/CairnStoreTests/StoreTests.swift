@@ -78,6 +78,8 @@ func temporaryDirectory() -> String {
         let settings = try store.durabilitySettings()
         #expect(settings.synchronous == 2, "PRAGMA synchronous must be FULL (2)")
         #expect(settings.journalMode == "wal")
+        let pageSize = try DatabaseQueue(path: LedgerDirectory(dir).database).read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+        #expect(pageSize == SQLiteStore.pageSize)
     }
 
     /// The same operations on the SQLite store and its in-memory twin give byte-identical blocks,
