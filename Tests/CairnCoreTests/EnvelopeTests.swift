@@ -26,16 +26,21 @@ import Testing
         #expect(parsed.signatures.map(\.signer) == ["bank-a.example", "bank-b.example"])
     }
 
+    /// `bytes` are refused as a leaf with `code` and a message containing `text`.
+    static func expectRefused(_ bytes: [UInt8], _ code: CairnError.Code, _ text: String) {
+        do {
+            _ = try Envelope(leaf: bytes)
+            Issue.record("the leaf parsed")
+        } catch {
+            #expect(error.code == code)
+            #expect(error.message.contains(text), "\(error.message)")
+        }
+    }
+
     @Test func aNonCanonicalLeafNamesItsFirstWrongByte() throws {
         var bytes = try Self.signed().leaf
         bytes.insert(UInt8(ascii: " "), at: 1)
-        do {
-            _ = try Envelope(leaf: bytes)
-            Issue.record("a leaf with a space parsed")
-        } catch {
-            #expect(error.code == .malformedJSON)
-            #expect(error.message.contains("not in canonical form: first difference at byte offset 1"))
-        }
+        Self.expectRefused(bytes, .malformedJSON, "not in canonical form: first difference at byte offset 1")
     }
 
     @Test func aLeafWithUnsortedMembersIsNotCanonical() throws {
@@ -43,25 +48,13 @@ import Testing
         // Valid JSON holding the same envelope, with `signatures` before `notice`.
         let sigs = JSON.canonical(.array(e.signatures.map(\.json)))
         let bytes = Array("{\"signatures\":".utf8) + sigs + Array(",\"notice\":".utf8) + e.notice.canonicalBody + [UInt8(ascii: "}")]
-        do {
-            _ = try Envelope(leaf: bytes)
-            Issue.record("a leaf with unsorted members parsed")
-        } catch {
-            #expect(error.code == .malformedJSON)
-            #expect(error.message.contains("byte offset 2"))
-        }
+        Self.expectRefused(bytes, .malformedJSON, "first difference at byte offset 2")
     }
 
     @Test func aLeafWithUnsortedSignaturesIsRefused() throws {
         let e = try Self.signed()
         let sigs = JSON.canonical(.array(e.signatures.reversed().map(\.json)))
         let bytes = Array("{\"notice\":".utf8) + e.notice.canonicalBody + Array(",\"signatures\":".utf8) + sigs + [UInt8(ascii: "}")]
-        do {
-            _ = try Envelope(leaf: bytes)
-            Issue.record("a leaf with unsorted signatures parsed")
-        } catch {
-            #expect(error.code == .invalidField)
-            #expect(error.message.contains("not sorted by signer"))
-        }
+        Self.expectRefused(bytes, .invalidField, "not sorted by signer")
     }
 }
