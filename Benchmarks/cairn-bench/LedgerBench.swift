@@ -33,7 +33,7 @@ struct LedgerBench {
             let cpuStart = cpuTime()
             // As in the node: submissions are parsed and their signatures checked on all cores
             // (there by the request handlers), while the ledger thread admits and seals.
-            let checker = Checker(submissions: submissions, batch: plan.batch, ahead: plan.block / plan.batch, state: ledger.state)
+            let checker = Checker(submissions: submissions, batch: plan.batch, ahead: max(1, plan.block / plan.batch), state: ledger.state)
             var phases = (submit: 0.0, seal: 0.0)
             var waiting = 0
             while let chunk = checker.next() {

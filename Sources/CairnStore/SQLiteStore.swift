@@ -185,7 +185,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     // MARK: Notices and leaves
 
-    /// A notice index row of columns id, status, height, leaf_idx, code, message.
+    /// The notice index columns that `record` reads, in its order.
+    private static let recordColumns = "id, status, height, leaf_idx, code, message"
+
+    /// A notice index row of `recordColumns`.
     private static func record(_ c: RowStatement.Columns) -> NoticeRecord {
         NoticeRecord(
             id: c.text(0) ?? "", status: c.text(1).flatMap(NoticeRecord.Status.init) ?? .rejected,
@@ -200,7 +203,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
             // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`).
-            let committed = try RowStatement(db, "SELECT id, status, height, leaf_idx, code, message FROM notices WHERE id = ?")
+            let committed = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE id = ?")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
@@ -471,7 +474,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 (account: $0["account"] as String, balance: $0["balance"] as Int64)
             }
             var notices: [NoticeRecord] = []
-            try RowStatement(db, "SELECT id, status, height, leaf_idx, code, message FROM notices WHERE height = ?").run {
+            try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE height = ?").run {
                 $0.int(h)
             } row: {
                 notices.append(SQLiteStore.record($0))
