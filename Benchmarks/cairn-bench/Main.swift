@@ -10,13 +10,15 @@ struct Bench {
         var quick = false
         var jsonPath: String?
         var sizes: [Int]?
+        var block: Int?
         while let a = args.popFirst() {
             switch a {
             case "--quick": quick = true
             case "--json": jsonPath = args.popFirst()
             case "--sizes": sizes = args.popFirst()?.split(separator: ",").compactMap { Int($0) }
+            case "--block": block = args.popFirst().flatMap { Int($0) }
             case "-h", "--help":
-                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--json OUT]")
+                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--block N] [--json OUT]")
                 return
             default:
                 FileHandle.standardError.write(Data("cairn-bench: unknown argument \(a)\n".utf8))
@@ -25,6 +27,10 @@ struct Bench {
         }
         var plan = quick ? Plan.quick : Plan.full
         if let sizes, !sizes.isEmpty { plan.sizes = sizes }
+        if let block, block > 0 {
+            plan.block = block
+            plan.batch = min(plan.batch, block)
+        }
         var report = Report(mode: quick ? "quick" : "full")
         let keep = ProcessInfo.processInfo.environment["CAIRN_BENCH_KEEP"]
         let work = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString.prefix(8))").path

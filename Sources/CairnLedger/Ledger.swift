@@ -120,6 +120,66 @@ public final class Ledger {
     /// `check`). Then its fields, signers and policy are checked, complete notices are projected
     /// onto the next block's state, and the pool is written in one commit.
     public func submit(_ checked: [CheckedEnvelope], now: Timestamp) throws -> [Result<SubmitResult, CairnError>] {
+        try admit(checked, now: now, direct: false).results.map { $0! }
+    }
+
+    /// Admits submissions and seals blocks at once, until no complete notice is pending: what
+    /// `submit` and then `seal` until nil would do, with the same blocks, but a complete notice
+    /// that had no pool row goes straight into a block, after the pool's complete notices, without
+    /// being written to the pool, read back and deleted. One that the block's state refuses
+    /// (overdraft, unknown ref) is refused as `submit` would refuse it, and recorded nowhere.
+    /// A notice that a block commits or rejects says so, with its height (and leaf index).
+    public func commit(_ checked: [CheckedEnvelope], key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> (
+        results: [Result<SubmitResult, CairnError>], blocks: [SealResult]
+    ) {
+        var (results, direct) = try admit(checked, now: now, direct: true)
+        var queue = direct[...]
+        var blocks: [SealResult] = []
+        while true {
+            if let sealed = try seal(key: key, now: now, max: max, direct: &queue, refused: { entry, error in
+                for i in entry.members { results[i] = .failure(error) }
+            }) {
+                blocks.append(sealed)
+            } else if queue.isEmpty {
+                break
+            }
+        }
+        var outcomes: [String: NoticeRecord] = [:]
+        for b in blocks {
+            let h = b.block.header
+            for (i, id) in b.committed.enumerated() {
+                outcomes[id] = NoticeRecord(id: id, status: .committed, height: h.height, leafIndex: h.firstLeaf + UInt64(i))
+            }
+            for r in b.rejected { outcomes[r.id] = NoticeRecord(id: r.id, status: .rejected, height: h.height, code: r.code, message: r.message) }
+        }
+        let final = zip(checked, results).map { c, result -> Result<SubmitResult, CairnError> in
+            switch result {
+            case .some(.failure(let error)): return .failure(error)
+            case .some(.success(let r)) where r.duplicate || r.status != .complete: return .success(r)
+            default:
+                // Complete: sealed by now, from the pool or straight into a block.
+                let id = c.envelope.notice.id
+                guard let record = outcomes[id] else { return result ?? .failure(CairnError(.storage, "notice \(id) was not sealed")) }
+                var r = (try? result?.get()) ?? SubmitResult(id: id, status: .committed, duplicate: false)
+                r.status = record.status
+                r.record = record
+                return .success(r)
+            }
+        }
+        return (final, blocks)
+    }
+
+    /// A complete notice admitted by `commit` without a pool row, and the submissions it merges.
+    struct DirectEntry {
+        var members: [Int]
+        var entry: ParsedEntry
+    }
+
+    /// The checks of `submit`. With `direct`, a complete notice with no pool row is returned to be
+    /// sealed instead of being projected and pooled; its results are left nil.
+    private func admit(_ checked: [CheckedEnvelope], now: Timestamp, direct: Bool) throws -> (
+        results: [Result<SubmitResult, CairnError>?], direct: [DirectEntry]
+    ) {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: checked.count)
         // A group's leaf and hash are the checked ones until other signatures are merged in.
         var groups: [(id: String, envelope: Envelope, members: [Int], leaf: (bytes: [UInt8], hash: Hash)?)] = []
@@ -164,11 +224,18 @@ public final class Ledger {
         }
         var writes: [PendingItem] = []
         var parsed: [(id: String, entry: ParsedEntry)] = []
+        var sealNow: [DirectEntry] = []
         for group in groups {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
                 let e = group.envelope
                 let a = try Rules.admit(e, in: state, now: now, signaturesVerified: true)
+                if direct, a.complete, pooled[group.id] == nil {
+                    let bytes = group.leaf?.bytes ?? e.leaf
+                    let entry = ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))
+                    sealNow.append(DirectEntry(members: group.members, entry: entry))
+                    continue
+                }
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
@@ -190,7 +257,7 @@ public final class Ledger {
         }
         if !writes.isEmpty { try store.putPending(writes) }
         for p in parsed where parsedPool.count < Ledger.parsedPoolLimit { parsedPool[p.id] = p.entry }
-        return results.map { $0! }
+        return (results, sealNow)
     }
 
     /// Complete notices admitted by this process, parsed, by id: sealing takes them from here
@@ -266,13 +333,21 @@ public final class Ledger {
     /// Cuts one block of at most `max` complete notices, in arrival order, at `now` (or the previous
     /// block's time if the clock went back). Returns nil, and writes nothing, when none are complete.
     public func seal(key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> SealResult? {
+        var none = ArraySlice<DirectEntry>()
+        return try seal(key: key, now: now, max: max, direct: &none) { _, _ in }
+    }
+
+    /// Cuts one block: the pool's complete notices, then `direct` entries (taken from the front)
+    /// while there is room, then the pool's expired incomplete notices. A direct entry that the
+    /// rules fail is `refused`: recorded nowhere and taking no room, so the blocks are those that
+    /// pooling the entries and sealing would cut. Returns nil, and writes nothing, when the block
+    /// would hold no pool row and no leaf.
+    private func seal(
+        key: SigningKey, now: Timestamp, max: Int, direct: inout ArraySlice<DirectEntry>,
+        refused: (DirectEntry, CairnError) -> Void
+    ) throws -> SealResult? {
         let prev = head.header
         let time = Swift.max(now, prev.time)
-        // Complete notices in arrival order, then incomplete ones that expired: those leave the
-        // pool as rejected, so a later resubmission gets that outcome.
-        var candidates = try store.completePending(limit: max)
-        candidates += try store.expiredPending(before: time, limit: Swift.max(0, max - candidates.count))
-        guard !candidates.isEmpty else { return nil }
         var next = state
         // Timeouts fire by themselves at the start of the block, before its notices.
         Contracts.fireTimeouts(at: time, on: &next)
@@ -281,37 +356,53 @@ public final class Ledger {
         var nodes: [MerkleNode] = []
         var rejections: [Rejection] = []
         var seen = Set<String>()
-        // Parse on all cores (what this process admitted is already parsed); apply in arrival
-        // order. The pool holds canonical envelopes, so its bytes are the leaves.
-        var parsed = candidates.map { c -> Result<ParsedEntry, CairnError>? in cached(id: c.id, leaf: c.envelope).map { .success($0) } }
-        let misses = parsed.indices.filter { parsed[$0] == nil }
-        let fresh = parallelMap(misses.map { candidates[$0].envelope }) { bytes -> Result<ParsedEntry, CairnError> in
-            do throws(CairnError) { return .success(try ParsedEntry(leaf: bytes)) } catch { return .failure(error) }
-        }
-        for (i, r) in zip(misses, fresh) { parsed[i] = r }
-        for (candidate, result) in zip(candidates, parsed) {
-            let entry: ParsedEntry
-            switch result! {
-            case .success(let e): entry = e
-            case .failure(let error):
-                // A pool row that no longer parses cannot be committed; it leaves the pool as rejected.
-                rejections.append(Rejection(id: candidate.id, code: error.code.rawValue, message: error.message))
-                continue
-            }
+        /// Applies a notice to the block's state and appends its leaf; false for a notice already
+        /// in the block, which is passed over.
+        func include(_ entry: ParsedEntry) -> Result<Bool, CairnError> {
             let envelope = entry.envelope
             let id = envelope.notice.id
-            guard seen.insert(id).inserted else { continue }
+            guard seen.insert(id).inserted else { return .success(false) }
             let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
-            switch Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
-            case .success:
-                leaves.append((id, envelope.notice.kind.rawValue, candidate.envelope))
-                log.append(leafHash: entry.leafHash) { level, index, hash in
-                    if level > 0 { nodes.append(MerkleNode(level: level, index: index, hash: hash)) }
+            if case .failure(let error) = Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
+                return .failure(error)
+            }
+            leaves.append((id, envelope.notice.kind.rawValue, entry.leaf))
+            log.append(leafHash: entry.leafHash) { level, index, hash in
+                if level > 0 { nodes.append(MerkleNode(level: level, index: index, hash: hash)) }
+            }
+            return .success(true)
+        }
+        /// Applies pool rows in order; one that no longer parses, or that the rules fail, leaves
+        /// the pool as rejected. What this process admitted is already parsed; the rest is parsed
+        /// on all cores. The pool holds canonical envelopes, so its bytes are the leaves.
+        var poolRows: [(id: String, envelope: [UInt8])] = []
+        func includePoolRows(_ rows: [(id: String, envelope: [UInt8])]) {
+            var parsed = rows.map { c -> Result<ParsedEntry, CairnError>? in cached(id: c.id, leaf: c.envelope).map { .success($0) } }
+            let misses = parsed.indices.filter { parsed[$0] == nil }
+            let fresh = parallelMap(misses.map { rows[$0].envelope }) { bytes -> Result<ParsedEntry, CairnError> in
+                do throws(CairnError) { return .success(try ParsedEntry(leaf: bytes)) } catch { return .failure(error) }
+            }
+            for (i, r) in zip(misses, fresh) { parsed[i] = r }
+            for (row, result) in zip(rows, parsed) {
+                if case .failure(let error) = result!.flatMap(include) {
+                    rejections.append(Rejection(id: row.id, code: error.code.rawValue, message: error.message))
                 }
-            case .failure(let error):
-                rejections.append(Rejection(id: id, code: error.code.rawValue, message: error.message))
+            }
+            poolRows += rows
+        }
+        // Complete notices in arrival order, then incomplete ones that expired: those leave the
+        // pool as rejected, so a later resubmission gets that outcome.
+        includePoolRows(try store.completePending(limit: max))
+        var added = 0
+        while poolRows.count + added < max, let d = direct.popFirst() {
+            switch include(d.entry) {
+            case .success(true): added += 1
+            case .success(false): refused(d, CairnError(.duplicateNotice, "notice \(d.entry.envelope.notice.id) is already in this block"))
+            case .failure(let error): refused(d, error)
             }
         }
+        includePoolRows(try store.expiredPending(before: time, limit: Swift.max(0, max - poolRows.count - added)))
+        guard !poolRows.isEmpty || !leaves.isEmpty else { return nil }
         let header = BlockHeader(
             height: prev.height + 1, prev: head.hash, time: time, logSize: log.size, logRoot: log.root,
             firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, proposer: key.name,
@@ -326,7 +417,7 @@ public final class Ledger {
         state = next
         head = block
         projected = nil
-        for c in candidates { parsedPool[c.id] = nil }
+        for row in poolRows { parsedPool[row.id] = nil }
         return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections)
     }
 

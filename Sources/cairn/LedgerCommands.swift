@@ -49,6 +49,14 @@ struct Submit: ParsableCommand {
     @OptionGroup var target: LedgerOrNode
     @Argument(help: "Body or envelope JSON files, or - for standard input.") var files: [String]
     @Option(help: "With --node: an Idempotency-Key, so a retry gets the first answer again (one file only).") var idempotencyKey: String?
+    @Flag(
+        help: """
+            With --data: seal at once, with this node's validator key. Complete notices go straight into \
+            blocks, after the pool's complete notices, instead of through the pool; the blocks are those \
+            that submitting and then running `cairn seal` until nothing is left would cut.
+            """)
+    var seal = false
+    @Option(help: "With --seal: at most this many notices in a block.") var max = 10_000
     @OptionGroup var output: OutputOptions
 
     /// What one file got: its id, status and what it still needs, and the refusal if any (a
@@ -57,6 +65,9 @@ struct Submit: ParsableCommand {
         var id: String?
         var status: String?
         var missing: String?
+        /// Where a notice committed by --seal is.
+        var height: UInt64?
+        var leafIndex: UInt64?
         var error: CairnError?
     }
 
@@ -66,6 +77,8 @@ struct Submit: ParsableCommand {
             guard idempotencyKey == nil || (files.count == 1 && target.isRemote) else {
                 throw CairnError(.usage, "--idempotency-key needs --node and exactly one file")
             }
+            guard !seal || !target.isRemote else { throw CairnError(.usage, "--seal needs --data: a node seals by itself") }
+            guard max > 0 else { throw CairnError(.usage, "--max must be positive") }
             var inputs: [[UInt8]] = []
             var envelopes: [Envelope] = []
             for file in files {
@@ -83,8 +96,12 @@ struct Submit: ParsableCommand {
                     o["id"] = .string(id)
                     o["status"] = .string(status)
                     if let missing = outcome.missing { o["missing"] = .string(missing) }
+                    if let height = outcome.height, let leafIndex = outcome.leafIndex {
+                        o["height"] = .int(height)
+                        o["leafIndex"] = .int(leafIndex)
+                    }
                     if !output.json {
-                        print("\(id) \(status)")
+                        print("\(id) \(status)\(outcome.height.map { " at height \($0)" } ?? "")")
                         if let missing = outcome.missing { print("waiting for \(missing)") }
                     }
                 }
@@ -100,11 +117,22 @@ struct Submit: ParsableCommand {
     }
 
     func local(_ envelopes: [Envelope]) throws -> [Outcome] {
-        try target.open().submit(envelopes, now: now()).map { result in
+        let ledger = try target.open()
+        let results =
+            seal
+            ? try ledger.commit(
+                Ledger.check(envelopes, in: ledger.state), key: try LedgerDirectory(target.data!).validatorKey(), now: now(), max: max
+            ).results
+            : try ledger.submit(envelopes, now: now())
+        return results.map { result in
             switch result {
             case .failure(let e): return Outcome(error: e)
             case .success(let r):
                 var outcome = Outcome(id: r.id, status: r.status.rawValue, missing: r.missing)
+                if r.status == .committed, !r.duplicate {
+                    outcome.height = r.record?.height
+                    outcome.leafIndex = r.record?.leafIndex
+                }
                 if r.duplicate, let rec = r.record {
                     let how = rec.code.map { " (\($0))" } ?? ""
                     outcome.error = CairnError(

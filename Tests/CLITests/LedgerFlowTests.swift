@@ -72,6 +72,39 @@ import Testing
         #expect(try pythonAudit(["proof", "--genesis", c.genesisPath, proof]).status == 1)
     }
 
+    /// `submit --seal` loads a batch in one step: complete notices are committed at once, in
+    /// blocks of at most --max, a half-signed one waits in the pool, an overdraft is refused and
+    /// recorded nowhere, and the ledger verifies.
+    @Test func submitWithSealCommitsAtOnce() throws {
+        let c = try Consortium()
+        let deposits = try c.signedDeposits(3)
+        let body = try c.transfer("bank-a.example/eur", "bank-c.example/eur", "1.00")
+        let half = try c.sign(body, by: "bank-a.example")
+        let over = try c.sign(try c.transfer("bank-a.example/eur", "bank-b.example/eur", "900.00"), by: "bank-a.example", "bank-b.example")
+        let r = try cairn(["submit", "--data", c.data, "--seal", "--max", "2"] + deposits + [half, over])
+        #expect(r.status == 1, "the overdraft makes the exit status 1: \(r)")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "\(r)")
+        #expect(lines[0].hasSuffix(" committed at height 1") && lines[1].hasSuffix(" committed at height 1"), "\(r)")
+        #expect(lines[2].hasSuffix(" committed at height 2"), "\(r)")
+        #expect(lines[3].hasSuffix(" pending") && lines[4] == "waiting for all(sig(bank-c.example))", "\(r)")
+        #expect(r.err.contains("cairn: overdraft: ") && r.err.contains("beyond its credit limit"), "\(r)")
+        let id = String(lines[2].prefix(64))
+        let shown = try cairn("show", "--data", c.data, id, "--json").json
+        #expect(shown["status"]?.stringValue == "committed" && shown["height"]?.int64Value == 2 && shown["leafIndex"]?.int64Value == 2)
+        #expect(try cairn("status", "--data", c.data, "--json").json["height"]?.int64Value == 2)
+        // The half-signed notice completes through the pool, and --seal commits it; JSON names its place.
+        let rest = try cairn("submit", "--data", c.data, "--seal", try c.sign(body, by: "bank-c.example"), "--json")
+        #expect(rest.status == 0 && rest.json["status"]?.stringValue == "committed", "\(rest)")
+        #expect(rest.json["height"]?.int64Value == 3 && rest.json["leafIndex"]?.int64Value == 3, "\(rest)")
+        let again = try cairn("submit", "--data", c.data, "--seal", deposits[0], "--json")
+        #expect(again.status == 1 && again.json["status"]?.stringValue == "committed" && again.err.contains("duplicate_notice"), "\(again)")
+        let ok = try c.verify()
+        #expect(ok.status == 0 && ok.out.hasPrefix("ok: 4 blocks, 4 notices"), "\(ok)")
+        let remote = try cairn("submit", "--node", "https://127.0.0.1:1", "--seal", deposits[0])
+        #expect(remote.status != 0 && remote.err.contains("--seal needs --data"), "\(remote)")
+    }
+
     @Test func coSignaturesMergeWhilePending() throws {
         let c = try Consortium()
         try c.fund([("bank-a.example/eur", "100.00")])

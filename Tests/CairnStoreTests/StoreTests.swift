@@ -122,6 +122,88 @@ func temporaryDirectory() -> String {
         #expect(try ChainVerifier(store: sqlite.store).verify().get() == ChainVerifier(store: memory.store).verify().get())
     }
 
+    /// `commit` admits and seals in one step, and must cut the blocks that `submit` followed by
+    /// `seal` would: byte for byte, with every submission's outcome the same, except that a
+    /// notice completed says `committed`, with its place, where `submit` said `complete`. The
+    /// batches mix what a node sees: a notice completed by its second signature in the pool, an
+    /// overdraft, a notice twice in one batch, a duplicate of a committed notice, a bad signature,
+    /// and more complete notices than a block holds.
+    @Test func commitCutsTheBlocksThatSubmitAndSealWould() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let direct = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
+        let reference = try Ledger(
+            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let half = try f.transfer("1.00", nonce: "half", at: t)
+        var byA = Envelope(notice: half.notice)
+        byA.sign(with: f.keys["bank-a.example"]!)
+        var byB = Envelope(notice: half.notice)
+        byB.sign(with: f.keys["bank-b.example"]!)
+        let first = try f.deposit("5.00", nonce: "d0", at: t)
+        let forged = Envelope(
+            notice: try f.deposit("7.00", nonce: "forged", at: t).notice,
+            signatures: [NoticeSignature(signer: "central.example", keyID: f.keys["central.example"]!.verifierKey.keyID, sig: Array(repeating: 1, count: 64))])
+        let batches: [[Envelope]] = [
+            [first, try f.deposit("3.00", nonce: "d1", at: t), byA],
+            [
+                try f.transfer("2.00", nonce: "t0", at: t), try f.transfer("900.00", nonce: "over", at: t), byB,
+                try f.deposit("1.00", nonce: "d2", at: t), try f.deposit("1.00", nonce: "d2", at: t), try f.deposit("4.00", nonce: "d3", at: t),
+            ],
+            [first, forged, try f.transfer("0.50", nonce: "t1", at: t)],
+        ]
+        var committed = 0
+        for batch in batches {
+            let expected = try reference.submit(batch, now: t)
+            var expectedBlocks: [StoredBlock] = []
+            while let s = try reference.seal(key: f.validator, now: t, max: 2) { expectedBlocks.append(s.block) }
+            let (results, blocks) = try direct.commit(Ledger.check(batch, in: direct.state), key: f.validator, now: t, max: 2)
+            #expect(blocks.map(\.block) == expectedBlocks)
+            for (got, want) in zip(results, expected) {
+                switch (got, want) {
+                case (.success(let g), .success(let w)) where w.status == .complete && !w.duplicate:
+                    #expect(g.status == .committed, "\(g)")
+                    committed += 1
+                    let record = try #require(try direct.store.notice(g.id))
+                    #expect(g.record == record)
+                case (.success(let g), .success(let w)):
+                    #expect(g == w)
+                case (.failure(let g), .failure(let w)) where w.code == .overdraft:
+                    // The balance named is the one at the notice's place in the block, where the
+                    // pool's notices come first; `submit` projects in arrival order instead.
+                    #expect(g.code == w.code)
+                case (.failure(let g), .failure(let w)):
+                    #expect(g == w)
+                default:
+                    Issue.record("commit gave \(got) where submit gave \(want)")
+                }
+            }
+        }
+        #expect(committed == 8, "every complete notice is committed by the call that completed it")
+        #expect(direct.head == reference.head)
+        #expect(try direct.store.pendingCount() == (0, 0))
+        #expect(try ChainVerifier(store: direct.store).verify().get() == ChainVerifier(store: reference.store).verify().get())
+    }
+
+    /// A block that the store fails to write leaves nothing behind: the notices `commit` was
+    /// sealing straight into it are neither committed nor pooled, so a retry commits them.
+    @Test func aFailedCommitLeavesNothingBehind() throws {
+        let f = try Fixture()
+        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let ledger = try Ledger(store: store)
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let batch = try [f.deposit("5.00", nonce: "a", at: t), f.deposit("6.00", nonce: "b", at: t)]
+        store.failNextAppend = true
+        #expect(throws: CairnError.self) { try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t) }
+        #expect(ledger.head.header.height == 0)
+        for e in batch { #expect(try store.notice(e.notice.id) == nil) }
+        #expect(try store.pendingCount() == (0, 0))
+        let (results, blocks) = try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t)
+        #expect(results.map { try? $0.get().status } == [.committed, .committed])
+        #expect(blocks.map(\.committed) == [batch.map(\.notice.id)])
+    }
+
     /// A pool written in the first layout (keyed by id) is moved to the current one on open, with
     /// every notice and its arrival order kept; the next seal commits them.
     @Test func poolOfTheFirstLayoutIsMigrated() throws {
