@@ -136,13 +136,10 @@ public final class Ledger {
         var queue = direct[...]
         var blocks: [SealResult] = []
         while true {
-            if let sealed = try seal(key: key, now: now, max: max, direct: &queue, refused: { entry, error in
+            let sealed = try seal(key: key, now: now, max: max, direct: &queue) { entry, error in
                 for i in entry.members { results[i] = .failure(error) }
-            }) {
-                blocks.append(sealed)
-            } else if queue.isEmpty {
-                break
             }
+            if let sealed { blocks.append(sealed) } else if queue.isEmpty { break }
         }
         var outcomes: [String: NoticeRecord] = [:]
         for b in blocks {
@@ -150,7 +147,9 @@ public final class Ledger {
             for (i, id) in b.committed.enumerated() {
                 outcomes[id] = NoticeRecord(id: id, status: .committed, height: h.height, leafIndex: h.firstLeaf + UInt64(i))
             }
-            for r in b.rejected { outcomes[r.id] = NoticeRecord(id: r.id, status: .rejected, height: h.height, code: r.code, message: r.message) }
+            for r in b.rejected {
+                outcomes[r.id] = NoticeRecord(id: r.id, status: .rejected, height: h.height, code: r.code, message: r.message)
+            }
         }
         let final = zip(checked, results).map { c, result -> Result<SubmitResult, CairnError> in
             switch result {
@@ -363,7 +362,8 @@ public final class Ledger {
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { return .success(false) }
             let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
-            if case .failure(let error) = Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore) {
+            if case .failure(let error) = Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore)
+            {
                 return .failure(error)
             }
             leaves.append((id, envelope.notice.kind.rawValue, entry.leaf))
@@ -413,7 +413,7 @@ public final class Ledger {
             BlockCommit(
                 block: block, leaves: leaves, rejections: rejections, nodes: nodes,
                 balances: changed.map { (next.accounts[$0].id, next.balances[$0]) },
-                instances: next.instanceChanges(since: state)))
+                instances: next.instanceChanges(since: state), pooled: poolRows.map(\.id)))
         state = next
         head = block
         projected = nil

@@ -78,6 +78,9 @@ public struct BlockCommit: Sendable {
     public var balances: [(account: String, balance: Int64)]
     /// Every instance the block opened, changed or closed; a nil state marks a closed instance.
     public var instances: [(id: String, contract: String, state: [UInt8]?)] = []
+    /// The pending pool's rows the block takes, by id: they leave the pool with it. A leaf that
+    /// went straight into the block (`Ledger.commit`) had none.
+    public var pooled: [String] = []
 }
 
 /// The rows a block derived, read back for `verify` to compare with what it recomputes.

@@ -110,7 +110,7 @@ public final class MemoryStore: LedgerStore {
         for r in c.rejections {
             notices[r.id] = NoticeRecord(id: r.id, status: .rejected, height: h, code: r.code, message: r.message)
         }
-        let done = Set(c.leaves.map(\.id) + c.rejections.map(\.id))
+        let done = Set(c.pooled)
         pool.removeAll { done.contains($0.id) }
         for n in c.nodes { nodes["\(n.level)/\(n.index)"] = (n, h) }
         for b in c.balances { balanceRows.append((b.account, h, b.balance)) }

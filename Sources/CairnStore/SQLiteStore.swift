@@ -27,12 +27,19 @@ public struct IdempotentRecord: Sendable {
 public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public let genesis: Genesis
     let pool: DatabasePool
+    /// How many index rows the tail holds before a block moves them into `notices` (see
+    /// `Schema.tail`): about 131,072 × 100 bytes in arrival order, and a 4 MiB map to find them.
+    public static let defaultTailLimit = 131_072
+    public let tailLimit: Int
+    let tail = TailIndex()
 
     /// Creates a new ledger file with block 0. Fails if the file exists.
     /// The page size of a new ledger file; a ledger keeps the size it was created with.
     public static let pageSize = 16_384
 
-    public static func create(path: String, genesis: Genesis, genesisBlock: BlockCommit) throws -> SQLiteStore {
+    public static func create(
+        path: String, genesis: Genesis, genesisBlock: BlockCommit, tailLimit: Int = defaultTailLimit
+    ) throws -> SQLiteStore {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't create the ledger: \(path) already exists")
         }
@@ -50,7 +57,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 sql: "INSERT INTO meta (key, value) VALUES ('schema', ?), ('genesis', ?)",
                 arguments: [String(Schema.version).data(using: .utf8)!, Data(genesis.canonicalBytes)])
         }
-        let store = SQLiteStore(pool: pool, genesis: genesis)
+        let store = SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit)
         try store.append(genesisBlock)
         return store
     }
@@ -58,7 +65,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// Opens an existing ledger, first bringing one of an earlier schema up to date. Fails closed:
     /// a missing file, a file that is not a Cairn ledger (left untouched), a schema this build does
     /// not read, or a block 0 that does not commit to its genesis is an error. Nothing is created.
-    public static func open(path: String) throws -> SQLiteStore {
+    public static func open(path: String, tailLimit: Int = defaultTailLimit) throws -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't open the ledger: \(path) does not exist (only `cairn init` creates one)")
         }
@@ -68,7 +75,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         guard let schema = try DatabaseQueue(path: path, configuration: readOnly).read(schemaVersion) else {
             throw CairnError(.storage, "couldn't open the ledger: \(path) is not a Cairn ledger (it has no schema record)")
         }
-        guard schema == "1" || schema == String(Schema.version) else {
+        guard let version = Int(schema), (1...Schema.version).contains(version) else {
             throw CairnError(
                 .storage,
                 "couldn't open the ledger: \(path) is of schema \(schema), and this cairn reads schemas 1 to \(Schema.version); use the cairn that made it"
@@ -89,7 +96,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         guard try BlockHeader(canonical: Array(header)).genesis == genesis.hash else {
             throw CairnError(.storage, "couldn't open the ledger: block 0 of \(path) does not commit to its genesis")
         }
-        return SQLiteStore(pool: pool, genesis: genesis)
+        return SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit)
     }
 
     private static func open(_ path: String) throws -> DatabasePool {
@@ -119,6 +126,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
                 if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
                 if try schemaVersion(db) == "1" { try db.execute(sql: Schema.migrateFrom1) }
+                if try schemaVersion(db) == "2" { try db.execute(sql: Schema.migrateFrom2) }
             }
         } catch {
             throw CairnError(
@@ -128,9 +136,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    private init(pool: DatabasePool, genesis: Genesis) {
+    private init(pool: DatabasePool, genesis: Genesis, tailLimit: Int) {
         self.pool = pool
         self.genesis = genesis
+        self.tailLimit = tailLimit
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 is FULL) and `journal_mode`.
@@ -202,11 +211,25 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
-            // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`).
+            // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
+            // the tail, then the rest of the index, then the pool.
+            try tail.refresh(db)
+            let tailRow = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq = ?")
+            let tailID = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE id = ?")
             let committed = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE id = ?")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
+                switch tail.place(of: id) {
+                case .absent: break
+                case .row(let seq):
+                    try tailRow.run({ $0.int(seq) }) { c in
+                        let r = SQLiteStore.record(c)
+                        if r.id == id { out[id] = r }
+                    }
+                case .shared: try tailID.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
+                }
+                guard out[id] == nil else { continue }
                 try committed.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
                 guard out[id] == nil else { continue }
                 try pending.run({ $0.text(id) }) { c in out[id] = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
@@ -277,8 +300,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func leafIndices(kind: String, below size: UInt64) throws -> [UInt64] {
         try pool.read { db in
             try Int64.fetchAll(
-                db, sql: "SELECT leaf_idx FROM notices WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx",
-                arguments: [kind, Int64(size)]
+                db,
+                sql: """
+                    SELECT leaf_idx FROM notices WHERE kind = ? AND leaf_idx < ?
+                    UNION ALL SELECT leaf_idx FROM notices_tail WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx
+                    """,
+                arguments: [kind, Int64(size), kind, Int64(size)]
             ).map(UInt64.init)
         }
     }
@@ -359,7 +386,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func append(_ c: BlockCommit) throws {
         let h = c.block.header
         let height = Int64(h.height)
+        var added: [(id: String, seq: Int64)] = []
+        var movedAll = false
         try pool.write { db in
+            // Index rows go to the tail, in order (see `Schema.tail`).
+            let tailRows = try tail.refresh(db)
             try db.execute(
                 sql: "INSERT INTO blocks (height, hash, header, log_size, checkpoint) VALUES (?, ?, ?, ?, ?)",
                 arguments: [height, Data(c.block.hash.bytes), Data(h.canonicalBytes), Int64(h.logSize), c.block.checkpoint])
@@ -371,9 +402,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // A block's rows go through SQLite's C API (see `RowStatement`).
             let insertLeaf = try RowStatement(db, "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
             let insertCommitted = try RowStatement(
-                db, "INSERT INTO notices (id, status, height, leaf_idx, kind) VALUES (?, 'committed', ?, ?, ?)")
+                db, "INSERT INTO notices_tail (id, status, height, leaf_idx, kind) VALUES (?, 'committed', ?, ?, ?)")
             let insertRejected = try RowStatement(
-                db, "INSERT INTO notices (id, status, height, code, message) VALUES (?, 'rejected', ?, ?, ?)")
+                db, "INSERT INTO notices_tail (id, status, height, code, message) VALUES (?, 'rejected', ?, ?, ?)")
             let unpend = try RowStatement(db, "DELETE FROM pending WHERE id = ?")
             for (i, l) in c.leaves.enumerated() {
                 let idx = Int64(h.firstLeaf) + Int64(i)
@@ -387,7 +418,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.int(idx)
                     $0.text(l.kind)
                 }
-                try unpend.run { $0.text(l.id) }
+                added.append((l.id, db.lastInsertedRowID))
             }
             for r in c.rejections {
                 try insertRejected.run {
@@ -396,11 +427,26 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.text(r.code)
                     $0.text(r.message)
                 }
-                try unpend.run { $0.text(r.id) }
+                added.append((r.id, db.lastInsertedRowID))
             }
-            let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+            // A full tail moves into the index sorted by id, so each of its pages is written once.
+            movedAll = tailRows + added.count >= tailLimit
+            if movedAll {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notices (id, status, height, leaf_idx, kind, code, message)
+                            SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail ORDER BY id;
+                        DELETE FROM notices_tail;
+                        """)
+            }
+            for id in c.pooled { try unpend.run { $0.text(id) } }
+            let insertNode = try RowStatement(db, "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
             for n in c.nodes {
-                try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
+                try insertNode.run {
+                    $0.int(Int64(n.level))
+                    $0.int(Int64(n.index))
+                    $0.blob(n.hash.bytes)
+                }
             }
             let insertBalance = try db.cachedStatement(sql: "INSERT INTO balances (account, height, balance) VALUES (?, ?, ?)")
             for b in c.balances {
@@ -412,6 +458,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     arguments: [i.id, height, i.contract, i.state.map { Data($0) }])
             }
         }
+        tail.committed(added, movedAll: movedAll, height: height)
     }
 
     // MARK: Outside the chain
@@ -474,7 +521,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 (account: $0["account"] as String, balance: $0["balance"] as Int64)
             }
             var notices: [NoticeRecord] = []
-            try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE height = ?").run {
+            try RowStatement(
+                db,
+                """
+                SELECT \(SQLiteStore.recordColumns) FROM notices WHERE height = ?
+                UNION ALL SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE height = ?
+                """
+            ).run {
+                $0.int(h)
                 $0.int(h)
             } row: {
                 notices.append(SQLiteStore.record($0))
@@ -490,7 +544,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             let h = Int64(header.height)
             var n = 0
-            for t in ["seals", "notices", "balances", "instances"] {
+            for t in ["seals", "notices", "notices_tail", "balances", "instances"] {
                 n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [h]) ?? 0
             }
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [Int64(header.logSize)]) ?? 0

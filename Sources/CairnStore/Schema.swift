@@ -3,7 +3,8 @@
 enum Schema {
     /// 2: subtree rows are levels 1 and up, without a height column or index (schema 1 stored
     /// every leaf hash as a level-0 row and indexed each row by height).
-    static let version = 2
+    /// 3: the newest notices' index rows are kept in `notices_tail` (see `tail`).
+    static let version = 3
 
     static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances", "instances"]
 
@@ -25,6 +26,7 @@ enum Schema {
             kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
         CREATE INDEX notices_by_height ON notices(height);
         CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+        \(tail)
         \(nodes)
         CREATE TABLE balances (
             account TEXT NOT NULL, height INTEGER NOT NULL, balance INTEGER NOT NULL,
@@ -45,6 +47,31 @@ enum Schema {
 
         """
     }
+
+    /// The newest index rows, in arrival order, so a block appends to them instead of writing a
+    /// page of `notices` at random for each notice (a block of 10,000 rewrote nearly every page
+    /// of a 10^6-notice index). When the tail holds `SQLiteStore.tailLimit` rows, the block that
+    /// fills it moves them into `notices`, sorted by id, and empties it. A row is in one of the
+    /// two. Lookups by id find a tail row through a map each process keeps (`TailIndex`). Rows
+    /// leave only by that move: updates are refused.
+    static let tail = """
+        CREATE TABLE notices_tail (
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
+            leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
+        CREATE INDEX notices_tail_by_height ON notices_tail(height);
+        CREATE INDEX notices_tail_history ON notices_tail(kind, leaf_idx)
+            WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+        CREATE TRIGGER notices_tail_no_update BEFORE UPDATE ON notices_tail
+            BEGIN SELECT RAISE(ABORT, 'notices_tail is append-only'); END;
+        """
+
+    /// Schema 2 to 3, in the transaction that opens the ledger: an empty tail.
+    static let migrateFrom2 = """
+        \(tail)
+        DROP TRIGGER IF EXISTS meta_no_update;
+        UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'schema';
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        """
 
     /// Complete subtree hashes of two or more leaves, by (level, index). The block that completed
     /// a row follows from its position: the one whose leaves include the subtree's last leaf.

@@ -62,10 +62,16 @@ import Testing
             sql:
                 "DROP TRIGGER balances_no_update; UPDATE balances SET balance = balance + 1 WHERE height = 2 AND account = 'bank-b.example/eur';",
             block: 2),
+        // The newest index rows are in the tail (StoreTests tampers with rows moved out of it).
         Tamper(
-            what: "the notice index", sql: "DROP TRIGGER notices_no_update; UPDATE notices SET leaf_idx = 0 WHERE leaf_idx = 3;", block: 2),
+            what: "the notice index",
+            sql: "DROP TRIGGER notices_tail_no_update; UPDATE notices_tail SET leaf_idx = 0 WHERE leaf_idx = 3;", block: 2),
         Tamper(what: "a deleted leaf", sql: "DROP TRIGGER leaves_no_delete; DELETE FROM leaves WHERE idx = 4;", block: 3),
-        Tamper(what: "a deleted index row", sql: "DROP TRIGGER notices_no_delete; DELETE FROM notices WHERE leaf_idx = 0;", block: 1),
+        Tamper(what: "a deleted index row", sql: "DELETE FROM notices_tail WHERE leaf_idx = 0;", block: 1),
+        Tamper(
+            what: "an index row copied out of the tail",
+            sql: "INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail WHERE leaf_idx = 2;",
+            block: 2),
     ]
 
     @Test(arguments: tampering)

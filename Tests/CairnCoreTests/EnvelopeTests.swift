@@ -26,6 +26,24 @@ import Testing
         #expect(parsed.signatures.map(\.signer) == ["bank-a.example", "bank-b.example"])
     }
 
+    /// The leaf is written directly, not through `JSON.canonical`; both must agree, for any
+    /// signer name (quotes, backslashes, controls and non-ASCII are escaped as RFC 8785 says)
+    /// and for signatures whose base64 ends with and without padding.
+    @Test func theLeafIsTheCanonicalEnvelope() throws {
+        var e = try Self.signed()
+        #expect(e.leaf == JSON.canonical(e.json))
+        for (name, keyID) in [("a\"b\\c\u{01}\n", UInt32(0)), ("bänk-€.example", 0xfedc_ba98), ("z", 0x0102_0304)] {
+            e.add(NoticeSignature(signer: name, keyID: keyID, sig: (0..<64).map { UInt8($0 * 7 % 256) }))
+        }
+        #expect(e.signatures.count == 5)
+        #expect(e.leaf == JSON.canonical(e.json))
+        for count in [0, 1, 2, 3, 4, 5, 64] {
+            let bytes = (0..<count).map { UInt8(255 - $0) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+        #expect(Base64.encode(Array("foob".utf8)) == "Zm9vYg==" && Base64.encode(Array("fooba".utf8)) == "Zm9vYmE=")
+    }
+
     /// `bytes` are refused as a leaf with `code` and a message containing `text`.
     static func expectRefused(_ bytes: [UInt8], _ code: CairnError.Code, _ text: String) {
         do {

@@ -144,12 +144,16 @@ func temporaryDirectory() -> String {
         let first = try f.deposit("5.00", nonce: "d0", at: t)
         let forged = Envelope(
             notice: try f.deposit("7.00", nonce: "forged", at: t).notice,
-            signatures: [NoticeSignature(signer: "central.example", keyID: f.keys["central.example"]!.verifierKey.keyID, sig: Array(repeating: 1, count: 64))])
+            signatures: [
+                NoticeSignature(
+                    signer: "central.example", keyID: f.keys["central.example"]!.verifierKey.keyID, sig: Array(repeating: 1, count: 64))
+            ])
         let batches: [[Envelope]] = [
             [first, try f.deposit("3.00", nonce: "d1", at: t), byA],
             [
                 try f.transfer("2.00", nonce: "t0", at: t), try f.transfer("900.00", nonce: "over", at: t), byB,
-                try f.deposit("1.00", nonce: "d2", at: t), try f.deposit("1.00", nonce: "d2", at: t), try f.deposit("4.00", nonce: "d3", at: t),
+                try f.deposit("1.00", nonce: "d2", at: t), try f.deposit("1.00", nonce: "d2", at: t),
+                try f.deposit("4.00", nonce: "d3", at: t),
             ],
             [first, forged, try f.transfer("0.50", nonce: "t1", at: t)],
         ]
@@ -184,6 +188,59 @@ func temporaryDirectory() -> String {
         #expect(direct.head == reference.head)
         #expect(try direct.store.pendingCount() == (0, 0))
         #expect(try ChainVerifier(store: direct.store).verify().get() == ChainVerifier(store: reference.store).verify().get())
+    }
+
+    /// The newest index rows wait in the tail and move into the index, sorted, when the tail is
+    /// full. Every row is found by id, in either, by the writer and by another process that
+    /// opened the ledger before the rows were written (its map is stale); `verify` checks both
+    /// tables and finds a row deleted from either.
+    @Test func indexRowsMoveFromTheTailAndAreFoundEverywhere() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/ledger.sqlite"
+        let store = try SQLiteStore.create(
+            path: path, genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator), tailLimit: 5)
+        let ledger = try Ledger(store: store)
+        let other = try SQLiteStore.open(path: path, tailLimit: 5)
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let half = try f.envelope(
+            [("from", "bank-a.example/eur"), ("to", "bank-b.example/eur"), ("amount", "1.00"), ("currency", "EUR")],
+            kind: "transfer", by: ["bank-a.example"], nonce: "half", at: t)
+        _ = try ledger.submit(half, now: t)
+        #expect(try other.notice(half.notice.id)?.status == .pending)
+        func rows() throws -> (index: Int, tail: Int) {
+            try DatabaseQueue(path: path).read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices") ?? -1,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_tail") ?? -1
+                )
+            }
+        }
+        var ids: [String] = []
+        var counts: [(index: Int, tail: Int)] = []
+        for round in 0..<4 {
+            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
+            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
+            counts.append(try rows())
+        }
+        // The half-signed notice expires and is rejected: a rejected row.
+        #expect(try ledger.seal(key: f.validator, now: t.adding(seconds: 7200))?.rejected.map(\.id) == [half.notice.id])
+        counts.append(try rows())
+        #expect(counts.map(\.index) == [0, 6, 6, 12, 12] && counts.map(\.tail) == [3, 0, 3, 0, 1], "\(counts)")
+        for s in [store, other] {
+            let found = try s.notices(ids + [half.notice.id])
+            #expect(ids.enumerated().allSatisfy { i, id in found[id]?.leafIndex == UInt64(i) && found[id]?.status == .committed })
+            #expect(found[half.notice.id]?.status == .rejected && found[half.notice.id]?.code == "expired")
+            #expect(try s.notice(String(repeating: "0", count: 64)) == nil && s.notice("not an id") == nil)
+        }
+        #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DROP TRIGGER notices_no_delete; DELETE FROM notices WHERE leaf_idx = 4")
+        }
+        let failure = try #require(throws: VerifyFailure.self) { try ChainVerifier(store: other).verify().get() }
+        #expect(failure.height == 2 && failure.reason == "the notice index differs from the block's leaves and rejections")
     }
 
     /// A block that the store fails to write leaves nothing behind: the notices `commit` was
@@ -312,13 +369,14 @@ func temporaryDirectory() -> String {
         #expect(
             throws: CairnError(
                 .storage,
-                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 2; use the cairn that made it")
+                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 3; use the cairn that made it")
         ) { try SQLiteStore.open(path: future) }
     }
 
-    /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height) is brought to
-    /// schema 2 when it is opened: the leaf-hash rows go (they are recomputed from the leaves, so
-    /// even wrong ones are harmless), and proofs and `verify` work as before.
+    /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height, every index
+    /// row in `notices`) is brought to schema 3 when it is opened: the leaf-hash rows go (they are
+    /// recomputed from the leaves, so even wrong ones are harmless), an empty index tail is added,
+    /// and lookups, proofs and `verify` work as before.
     @Test func ledgerOfSchema1IsMigrated() throws {
         let f = try Fixture()
         let dir = temporaryDirectory()
@@ -348,6 +406,8 @@ func temporaryDirectory() -> String {
                     CREATE INDEX nodes_by_height ON nodes(height);
                     CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
                     CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
+                    INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail;
+                    DROP TABLE notices_tail;
                     DROP TRIGGER meta_no_update;
                     UPDATE meta SET value = CAST('1' AS BLOB) WHERE key = 'schema';
                     CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
@@ -356,7 +416,12 @@ func temporaryDirectory() -> String {
         try db.close()
         let ledger = try Ledger(store: try SQLiteStore.open(path: LedgerDirectory(dir).database))
         #expect(try ids.map { try ledger.inclusionProof(id: $0) } == proofs)
+        #expect(try ledger.store.notices(ids).values.map(\.status) == Array(repeating: .committed, count: 7))
         #expect(try ChainVerifier(store: ledger.store).verify().get().leaves == 7)
+        let more = try f.deposit("8.00", nonce: "d7", at: t)
+        _ = try ledger.commit(Ledger.check([more], in: ledger.state), key: f.validator, now: t)
+        #expect(try ledger.store.notice(more.notice.id)?.leafIndex == 7)
+        #expect(try ChainVerifier(store: ledger.store).verify().get().leaves == 8)
         let after = try DatabaseQueue(path: LedgerDirectory(dir).database)
         let (schema, leafRows, heightColumns) = try after.read { db in
             (
@@ -365,7 +430,7 @@ func temporaryDirectory() -> String {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'height'")
             )
         }
-        #expect(schema == "2" && leafRows == 0 && heightColumns == 0)
+        #expect(schema == "3" && leafRows == 0 && heightColumns == 0)
         #expect(throws: (any Error).self) { try after.write { try $0.execute(sql: "DELETE FROM nodes") } }
     }
 

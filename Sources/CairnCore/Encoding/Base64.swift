@@ -10,24 +10,31 @@ public enum Base64 {
     }()
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let input = Array(bytes)
         var out: [UInt8] = []
-        out.reserveCapacity((input.count + 2) / 3 * 4)
+        encode(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the encoding of `bytes` to `out`.
+    static func encode(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        let input = Array(bytes)
+        out.reserveCapacity(out.count + (input.count + 2) / 3 * 4)
         var i = 0
         while i + 3 <= input.count {
             let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
             i += 3
         }
         let rest = input.count - i
-        if rest == 1 {
-            let n = UInt32(input[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if rest == 2 {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
-        }
-        return String(decoding: out, as: UTF8.self)
+        guard rest > 0 else { return }
+        let n = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+        out.append(alphabet[Int(n >> 18 & 63)])
+        out.append(alphabet[Int(n >> 12 & 63)])
+        out.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+        out.append(UInt8(ascii: "="))
     }
 
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {

@@ -2,6 +2,9 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// The lowercase digit of a value below 16.
+    static func digit(_ v: UInt8) -> UInt8 { digits[Int(v)] }
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)

@@ -126,7 +126,7 @@ struct CanonicalWriter {
     }
 
     /// RFC 8785 §3.2.2.2: escape only `"`, `\` and C0 controls; everything else is literal UTF-8.
-    private mutating func writeString(_ s: String) {
+    mutating func writeString(_ s: String) {
         out.append(UInt8(ascii: "\""))
         withUTF8Bytes(s) { bytes in
             var runStart = 0
@@ -158,7 +158,7 @@ struct CanonicalWriter {
         }
     }
 
-    private mutating func append(_ s: StaticString) {
+    mutating func append(_ s: StaticString) {
         out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 }

@@ -244,14 +244,25 @@ public struct Envelope: Sendable {
         .object(JSONObject([("notice", notice.body), ("signatures", .array(signatures.map(\.json)))]))
     }
 
-    /// `JCS(envelope)`.
+    /// `JCS(envelope)`, written directly: the body is already canonical, and a signature's
+    /// members `keyId`, `sig` and `signer` are in canonical order as they stand.
     public var leaf: [UInt8] {
-        var out = Array("{\"notice\":".utf8)
-        out += notice.canonicalBody
-        out += Array(",\"signatures\":".utf8)
-        out += JSON.canonical(.array(signatures.map(\.json)))
-        out.append(UInt8(ascii: "}"))
-        return out
+        var w = CanonicalWriter()
+        w.out.reserveCapacity(notice.canonicalBody.count + 32 + signatures.count * 160)
+        w.append("{\"notice\":")
+        w.out += notice.canonicalBody
+        w.append(",\"signatures\":[")
+        for (i, s) in signatures.enumerated() {
+            w.append(i == 0 ? "{\"keyId\":\"" : ",{\"keyId\":\"")
+            for shift in stride(from: 28, through: 0, by: -4) { w.out.append(Hex.digit(UInt8(s.keyID >> UInt32(shift) & 0xf))) }
+            w.append("\",\"sig\":\"")
+            Base64.encode(s.sig, into: &w.out)
+            w.append("\",\"signer\":")
+            w.writeString(s.signer)
+            w.append("}")
+        }
+        w.append("]}")
+        return w.out
     }
 
     /// Accepts either a bare body or an envelope (an object with exactly `notice` and `signatures`).

@@ -1,0 +1,93 @@
+import CairnLedger
+import Foundation
+import GRDB
+
+/// Lookups by id into `notices_tail` (see `Schema.tail`), which has no index on id: a map from
+/// an id's first 8 bytes to its row's `seq`, kept by each process and reloaded when the head
+/// shows that another process appended a block since. A hit is confirmed against the row (a
+/// `seq` may be reused once the tail has moved), so a stale entry is never an answer; ids that
+/// share a prefix are looked up in the table itself.
+final class TailIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    /// The head height the map reflects; -1 before the first load.
+    private var height: Int64 = -1
+    private var seqs: [UInt64: Int64] = [:]
+    /// Prefixes of more than one id in the tail.
+    private var shared: Set<UInt64> = []
+    /// Rows in the tail.
+    private var rows = 0
+
+    /// The first 8 bytes of a lowercase hex id; nil for anything else.
+    static func prefix(_ id: String) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for b in id.utf8.prefix(16) {
+            let d: UInt8
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(d)
+            digits += 1
+        }
+        return digits == 16 ? value : nil
+    }
+
+    /// Brings the map up to what `db` sees if the head moved on since; returns the tail's row
+    /// count. A reader whose snapshot is older than the map keeps the map: rows it cannot see
+    /// yet are simply not found. A writer calls this before it adds a block.
+    @discardableResult
+    func refresh(_ db: Database) throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let head = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? -1
+        if head > height {
+            seqs = [:]
+            shared = []
+            rows = 0
+            try RowStatement(db, "SELECT seq, id FROM notices_tail").run({ _ in }, row: { add(id: $0.text(1) ?? "", seq: $0.int(0)) })
+            height = head
+        }
+        return rows
+    }
+
+    private func add(id: String, seq: Int64) {
+        rows += 1
+        guard let p = TailIndex.prefix(id) else { return }
+        if seqs[p] == nil { seqs[p] = seq } else { shared.insert(p) }
+    }
+
+    /// After block `h`'s transaction committed: its rows, or an empty tail if the block moved
+    /// the tail into `notices`. Skipped if a reader already loaded that state.
+    func committed(_ added: [(id: String, seq: Int64)], movedAll: Bool, height h: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard h > height else { return }
+        if movedAll {
+            seqs = [:]
+            shared = []
+            rows = 0
+        } else {
+            for a in added { add(id: a.id, seq: a.seq) }
+        }
+        height = h
+    }
+
+    enum Place {
+        /// Not in the tail.
+        case absent
+        /// In the row with this `seq`, if that row has this id (a stale map may point elsewhere).
+        case row(Int64)
+        /// Its prefix is shared: look for it by id.
+        case shared
+    }
+
+    func place(of id: String) -> Place {
+        guard let p = TailIndex.prefix(id) else { return .absent }
+        lock.lock()
+        defer { lock.unlock() }
+        if shared.contains(p) { return .shared }
+        return seqs[p].map(Place.row) ?? .absent
+    }
+}
