@@ -59,6 +59,8 @@ struct Plan {
     var block: Int
     var proofSamples: Int
 
-    static let quick = Plan(seconds: 0.3, sizes: [1_000, 3_000], batch: 500, block: 1_000, proofSamples: 200)
-    static let full = Plan(seconds: 2, sizes: [10_000, 100_000, 1_000_000], batch: 2_000, block: 10_000, proofSamples: 2_000)
+    /// Blocks of one batch, so each block seals while the next batch is checked. A node cuts
+    /// blocks of at most 1,000 by default (`--block-max`).
+    static let quick = Plan(seconds: 0.3, sizes: [1_000, 3_000], batch: 500, block: 500, proofSamples: 200)
+    static let full = Plan(seconds: 2, sizes: [10_000, 100_000, 1_000_000], batch: 2_000, block: 2_000, proofSamples: 2_000)
 }

@@ -54,7 +54,7 @@ public enum Rules {
     /// Checks the notice's fields against genesis and the state, and works out its effect.
     public static func effect(of n: Notice, in state: LedgerState) throws(CairnError) -> Effect {
         let g = state.genesis
-        guard g.member(n.submitter) != nil else {
+        guard g.members.contains(where: { $0.name == n.submitter }) else {
             throw CairnError(.unknownMember, "notice \(n.id): submitter \(n.submitter) is not a member")
         }
         guard n.createdAt <= n.expiresAt else {
@@ -73,12 +73,14 @@ public enum Rules {
                 )
             }
             guard amount > 0 else { throw CairnError(.invalidAmount, "notice \(n.id): amount must be positive") }
-            for id in [m.from, m.to].compactMap({ $0 }) {
+            func check(_ id: String) throws(CairnError) {
                 guard let a = state.account(id) else { throw CairnError(.unknownAccount, "notice \(n.id): unknown account \(id)") }
                 guard a.currency == m.currency else {
                     throw CairnError(.currencyMismatch, "notice \(n.id): account \(id) holds \(a.currency), not \(m.currency)")
                 }
             }
+            if let from = m.from { try check(from) }
+            try check(m.to)
             if let from = m.from { return .transfer(from: from, to: m.to, amount: amount) }
             return .deposit(to: m.to, amount: amount)
         }
@@ -117,10 +119,10 @@ public enum Rules {
     static func signers(of e: Envelope, policy: Policy, in state: LedgerState) throws(CairnError) -> Set<String> {
         var out = Set<String>()
         for s in e.signatures {
-            guard state.keys[s.signer] != nil else {
+            guard let keys = state.keys[s.signer] else {
                 throw CairnError(.unknownSigner, "notice \(e.notice.id): signer \(s.signer) is not a member")
             }
-            guard state.key(s.signer, s.keyID) != nil else {
+            guard keys.contains(where: { $0.keyID == s.keyID && $0.type == .ed25519 }) else {
                 throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
             }
             guard policy.allows(s.signer) else {

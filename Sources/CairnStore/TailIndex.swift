@@ -19,19 +19,21 @@ final class TailIndex: @unchecked Sendable {
 
     /// The first 8 bytes of a lowercase hex id; nil for anything else.
     static func prefix(_ id: String) -> UInt64? {
-        var value: UInt64 = 0
-        var digits = 0
-        for b in id.utf8.prefix(16) {
-            let d: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
-            default: return nil
+        var id = id
+        return id.withUTF8 { bytes -> UInt64? in
+            guard bytes.count >= 16 else { return nil }
+            var value: UInt64 = 0
+            for b in bytes[..<16] {
+                let d: UInt8
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt64(d)
             }
-            value = value << 4 | UInt64(d)
-            digits += 1
+            return value
         }
-        return digits == 16 ? value : nil
     }
 
     /// Brings the map up to what `db` sees if the head moved on since; returns the tail's row

@@ -34,7 +34,10 @@ public struct Member: Sendable, Equatable {
 
 /// The consortium's genesis file (DESIGN §1.5). Block 0 commits to
 /// `SHA-256("cairn/v1/genesis\n" || JCS(genesis))`.
-public struct Genesis: Sendable {
+///
+/// Immutable, and a class: the rules read it several times per notice through the state, and a
+/// copy of a class is one reference rather than one per field.
+public final class Genesis: Sendable {
     public static let requiredPolicies = ["deposit", "transfer", "finality", "witness", "governance"]
 
     public let origin: String
@@ -60,7 +63,7 @@ public struct Genesis: Sendable {
 
     /// Parses and validates a genesis file. Errors name the JSON path (`$.members[1].keys[0]`),
     /// or the line and column for malformed JSON.
-    public init(bytes: [UInt8]) throws(CairnError) {
+    public convenience init(bytes: [UInt8]) throws(CairnError) {
         let value: JSONValue
         do { value = try JSON.parse(bytes) } catch { throw CairnError(.invalidGenesis, "malformed JSON: \(error)") }
         do { try self.init(value: value) } catch { throw CairnError(.invalidGenesis, error.message) }
