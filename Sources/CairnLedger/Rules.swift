@@ -54,7 +54,7 @@ public enum Rules {
     /// Checks the notice's fields against genesis and the state, and works out its effect.
     public static func effect(of n: Notice, in state: LedgerState) throws(CairnError) -> Effect {
         let g = state.genesis
-        guard g.members.contains(where: { $0.name == n.submitter }) else {
+        guard g.isMember(n.submitter) else {
             throw CairnError(.unknownMember, "notice \(n.id): submitter \(n.submitter) is not a member")
         }
         guard n.createdAt <= n.expiresAt else {

@@ -403,9 +403,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // A block's rows go through SQLite's C API (see `RowStatement`).
             let insertLeaf = try RowStatement(db, "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
             let insertCommitted = try RowStatement(
-                db, "INSERT INTO notices_tail (id, status, height, leaf_idx, kind) VALUES (?, 'committed', ?, ?, ?)")
+                db, "INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', ?, ?, ?)")
             let insertRejected = try RowStatement(
-                db, "INSERT INTO notices_tail (id, status, height, code, message) VALUES (?, 'rejected', ?, ?, ?)")
+                db, "INSERT INTO notices_tail (seq, id, status, height, code, message) VALUES (?, ?, 'rejected', ?, ?, ?)")
             let unpend = try RowStatement(db, "DELETE FROM pending WHERE id = ?")
             for (i, l) in c.leaves.enumerated() {
                 let idx = Int64(h.firstLeaf) + Int64(i)
@@ -413,22 +413,26 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.int(idx)
                     $0.blob(l.leaf)
                 }
+                let seq = SQLiteStore.tailSeq(height: height, place: added.count)
                 try insertCommitted.run {
+                    $0.int(seq)
                     $0.text(l.id)
                     $0.int(height)
                     $0.int(idx)
                     $0.text(l.kind)
                 }
-                added.append((l.id, db.lastInsertedRowID))
+                added.append((l.id, seq))
             }
             for r in c.rejections {
+                let seq = SQLiteStore.tailSeq(height: height, place: added.count)
                 try insertRejected.run {
+                    $0.int(seq)
                     $0.text(r.id)
                     $0.int(height)
                     $0.text(r.code)
                     $0.text(r.message)
                 }
-                added.append((r.id, db.lastInsertedRowID))
+                added.append((r.id, seq))
             }
             // A full tail moves into the index sorted by id, so each of its pages is written once.
             movedAll = tailRows + added.count >= tailLimit
@@ -461,6 +465,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
         tail.committed(added, movedAll: movedAll, height: height)
     }
+
+    /// The `seq` of a block's tail row (see `Schema.tail`).
+    static func tailSeq(height: Int64, place: Int) -> Int64 { height << 32 | Int64(place) }
 
     // MARK: Outside the chain
 
@@ -526,11 +533,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 db,
                 """
                 SELECT \(SQLiteStore.recordColumns) FROM notices WHERE height = ?
-                UNION ALL SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE height = ?
+                UNION ALL SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq >= ? AND seq < ?
                 """
             ).run {
                 $0.int(h)
-                $0.int(h)
+                $0.int(SQLiteStore.tailSeq(height: h, place: 0))
+                $0.int(SQLiteStore.tailSeq(height: h + 1, place: 0))
             } row: {
                 notices.append(SQLiteStore.record($0))
             }
@@ -548,6 +556,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for t in ["seals", "notices", "notices_tail", "balances", "instances"] {
                 n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [h]) ?? 0
             }
+            // A tail row outside its block's range of `seq` (see `Schema.tail`), which no block's
+            // rows would include.
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_tail WHERE seq >> 32 != height") ?? 0
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [Int64(header.logSize)]) ?? 0
             // Subtree rows exist only for levels 1 to 63, and only for subtrees inside the log.
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level < 1") ?? 0

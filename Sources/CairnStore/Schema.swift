@@ -52,13 +52,14 @@ enum Schema {
     /// page of `notices` at random for each notice (a block of 10,000 rewrote nearly every page
     /// of a 10^6-notice index). When the tail holds `SQLiteStore.tailLimit` rows, the block that
     /// fills it moves them into `notices`, sorted by id, and empties it. A row is in one of the
-    /// two. Lookups by id find a tail row through a map each process keeps (`TailIndex`). Rows
-    /// leave only by that move: updates are refused.
+    /// two. Lookups by id find a tail row through a map each process keeps (`TailIndex`). A row's
+    /// `seq` is its block's height × 2^32 + its place among the block's rows, so a block's rows
+    /// are one range of the table's own key and need no index by height. Rows leave only by that
+    /// move: updates are refused.
     static let tail = """
         CREATE TABLE notices_tail (
             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
             leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
-        CREATE INDEX notices_tail_by_height ON notices_tail(height);
         CREATE INDEX notices_tail_history ON notices_tail(kind, leaf_idx)
             WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
         CREATE TRIGGER notices_tail_no_update BEFORE UPDATE ON notices_tail

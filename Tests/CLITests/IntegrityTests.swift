@@ -69,6 +69,13 @@ import Testing
         Tamper(what: "a deleted leaf", sql: "DROP TRIGGER leaves_no_delete; DELETE FROM leaves WHERE idx = 4;", block: 3),
         Tamper(what: "a deleted index row", sql: "DELETE FROM notices_tail WHERE leaf_idx = 0;", block: 1),
         Tamper(
+            what: "an index row moved out of its block's range",
+            sql: "DROP TRIGGER notices_tail_no_update; UPDATE notices_tail SET seq = -1 WHERE leaf_idx = 2;", block: 2),
+        Tamper(
+            what: "an extra index row outside every block's range",
+            sql: "INSERT INTO notices_tail SELECT -1, id, status, height, 0, kind, code, message FROM notices_tail WHERE leaf_idx = 2;",
+            block: 4),
+        Tamper(
             what: "an index row copied out of the tail",
             sql: "INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail WHERE leaf_idx = 2;",
             block: 2),

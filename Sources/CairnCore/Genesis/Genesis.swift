@@ -52,9 +52,16 @@ public final class Genesis: Sendable {
 
     public static let hashTag = Array("cairn/v1/genesis\n".utf8)
 
-    public func member(_ name: String) -> Member? { members.first { $0.name == name } }
-    public func minorDigits(_ currency: String) -> Int? { currencies.first { $0.code == currency }?.minorDigits }
-    public func policy(_ name: String) -> Policy? { policies.first { $0.name == name }?.policy }
+    /// Lookups by name, for the rules, which ask several per notice: a scan of `members` copies
+    /// each member it passes.
+    private let memberIndex: [String: Int]
+    private let digitsByCode: [String: Int]
+    private let policyByName: [String: Policy]
+
+    public func member(_ name: String) -> Member? { memberIndex[name].map { members[$0] } }
+    public func isMember(_ name: String) -> Bool { memberIndex[name] != nil }
+    public func minorDigits(_ currency: String) -> Int? { digitsByCode[currency] }
+    public func policy(_ name: String) -> Policy? { policyByName[name] }
     public var accounts: [Account] { members.flatMap(\.accounts) }
     public func account(_ id: String) -> Account? { accounts.first { $0.id == id } }
     public func members(withRole role: String) -> [String] {
@@ -130,6 +137,10 @@ public final class Genesis: Sendable {
 
         canonicalBytes = JSON.canonical(value)
         hash = Hash.sha256(Genesis.hashTag + canonicalBytes)
+        // The first of a name wins, as a scan would find it (the parser refuses duplicates anyway).
+        memberIndex = Dictionary(self.members.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        digitsByCode = Dictionary(self.currencies.map { ($0.code, $0.minorDigits) }, uniquingKeysWith: { a, _ in a })
+        policyByName = Dictionary(self.policies.map { ($0.name, $0.policy) }, uniquingKeysWith: { a, _ in a })
     }
 
     private static func member(_ v: JSONValue, path: String, currencies: [(code: String, minorDigits: Int)]) throws(CairnError) -> Member {
