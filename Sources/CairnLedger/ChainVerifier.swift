@@ -69,6 +69,10 @@ public struct ChainVerifier {
         guard stray == 0 else {
             return .failure(VerifyFailure(height: head.height + 1, reason: "\(stray) derived rows belong to no block"))
         }
+        // Each block's index rows match its leaves; across blocks, an id must not repeat.
+        if let repeated = try store.repeatedIDs().first {
+            return .failure(VerifyFailure(height: repeated.height, reason: "notice \(repeated.id) is in the index more than once"))
+        }
         return .success(report)
     }
 

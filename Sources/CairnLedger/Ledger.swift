@@ -347,6 +347,10 @@ public final class Ledger {
     ) throws -> SealResult? {
         let prev = head.header
         let time = Swift.max(now, prev.time)
+        // Complete notices in arrival order, then incomplete ones that expired: those leave the
+        // pool as rejected, so a later resubmission gets that outcome.
+        let complete = try store.completePending(limit: max)
+        if complete.isEmpty, direct.isEmpty, try store.expiredPending(before: time, limit: 1).isEmpty { return nil }
         var next = state
         // Timeouts fire by themselves at the start of the block, before its notices.
         Contracts.fireTimeouts(at: time, on: &next)
@@ -390,9 +394,7 @@ public final class Ledger {
             }
             poolRows += rows
         }
-        // Complete notices in arrival order, then incomplete ones that expired: those leave the
-        // pool as rejected, so a later resubmission gets that outcome.
-        includePoolRows(try store.completePending(limit: max))
+        includePoolRows(complete)
         var added = 0
         while poolRows.count + added < max, let d = direct.popFirst() {
             switch include(d.entry) {

@@ -161,4 +161,7 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func derivedRows(of header: BlockHeader) throws -> DerivedRows
     /// Derived rows that belong to no block at or below the head `header` (there should be none).
     func strayRows(after header: BlockHeader) throws -> Int
+    /// Notice ids that the index holds more than once, with the highest height among their rows
+    /// (there should be none: a notice is committed or rejected once).
+    func repeatedIDs() throws -> [(id: String, height: UInt64)]
 }

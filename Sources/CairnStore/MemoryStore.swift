@@ -127,6 +127,8 @@ public final class MemoryStore: LedgerStore {
     }
 
     public func strayRows(after header: BlockHeader) throws -> Int { 0 }
+    /// None: the index is keyed by id.
+    public func repeatedIDs() throws -> [(id: String, height: UInt64)] { [] }
 
     public func cosignatures(height: UInt64) throws -> [String] {
         (cosigned[height] ?? [:]).sorted { $0.key < $1.key }.map(\.value)

@@ -196,10 +196,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     // MARK: Notices and leaves
 
     /// The notice index columns that `record` reads, in its order.
-    private static let recordColumns = "id, status, height, leaf_idx, code, message"
+    static let recordColumns = "id, status, height, leaf_idx, code, message"
 
     /// A notice index row of `recordColumns`.
-    private static func record(_ c: RowStatement.Columns) -> NoticeRecord {
+    static func record(_ c: RowStatement.Columns) -> NoticeRecord {
         NoticeRecord(
             id: c.text(0) ?? "", status: c.text(1).flatMap(NoticeRecord.Status.init) ?? .rejected,
             height: c.isNull(2) ? nil : UInt64(c.int(2)), leafIndex: c.isNull(3) ? nil : UInt64(c.int(3)),
@@ -215,21 +215,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
             // the tail, then the rest of the index, then the pool.
             try tail.refresh(db)
-            let tailRow = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq = ?")
-            let tailID = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE id = ?")
+            let tailRow = try TailRow(db)
             let committed = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE id = ?")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
-                switch tail.place(of: id) {
-                case .absent: break
-                case .row(let seq):
-                    try tailRow.run({ $0.int(seq) }) { c in
-                        let r = SQLiteStore.record(c)
-                        if r.id == id { out[id] = r }
-                    }
-                case .shared: try tailID.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
-                }
+                out[id] = try tailRow.find(id, in: tail)
                 guard out[id] == nil else { continue }
                 try committed.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
                 guard out[id] == nil else { continue }
@@ -390,8 +381,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         var added: [(id: String, seq: Int64)] = []
         var movedAll = false
         try pool.write { db in
-            // Index rows go to the tail, in order (see `Schema.tail`).
+            // Index rows go to the tail, in order (see `Schema.tail`). An id already there is
+            // refused here; one already moved into `notices` is refused by its primary key when
+            // the tail moves (and the ledger looks every id up before it commits it).
             let tailRows = try tail.refresh(db)
+            let tailRow = try TailRow(db)
+            for id in c.leaves.map(\.id) + c.rejections.map(\.id) where try tailRow.find(id, in: tail) != nil {
+                throw CairnError(.storage, "couldn't write block \(height): notice \(id) is already in the index")
+            }
             try db.execute(
                 sql: "INSERT INTO blocks (height, hash, header, log_size, checkpoint) VALUES (?, ?, ?, ?, ?)",
                 arguments: [height, Data(c.block.hash.bytes), Data(h.canonicalBytes), Int64(h.logSize), c.block.checkpoint])
@@ -464,6 +461,33 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             }
         }
         tail.committed(added, movedAll: movedAll, height: height)
+    }
+
+    /// Finds an id's row in the tail through its `TailIndex`.
+    struct TailRow {
+        let bySeq: RowStatement
+        let byID: RowStatement
+
+        init(_ db: Database) throws {
+            bySeq = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq = ?")
+            byID = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE id = ?")
+        }
+
+        func find(_ id: String, in tail: TailIndex) throws -> NoticeRecord? {
+            var found: NoticeRecord?
+            switch tail.place(of: id) {
+            case .absent: break
+            case .row(let seq):
+                try bySeq.run(
+                    { $0.int(seq) },
+                    row: { c in
+                        let r = SQLiteStore.record(c)
+                        if r.id == id { found = r }
+                    })
+            case .shared: try byID.run({ $0.text(id) }, row: { found = SQLiteStore.record($0) })
+            }
+            return found
+        }
     }
 
     /// The `seq` of a block's tail row (see `Schema.tail`).
@@ -546,6 +570,22 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 (id: $0["id"] as String, contract: $0["contract"] as String, state: ($0["state"] as Data?).map { Array($0) })
             }
             return DerivedRows(nodes: nodes, balances: balances, notices: notices, instances: instances)
+        }
+    }
+
+    /// `notices` holds an id once (its primary key); the tail has no index on id, so this reads
+    /// it whole: its own repeats, and ids also in `notices`.
+    public func repeatedIDs() throws -> [(id: String, height: UInt64)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, MAX(height) AS height FROM (
+                        SELECT id, height FROM notices_tail
+                        UNION ALL SELECT n.id, n.height FROM notices_tail t JOIN notices n ON n.id = t.id)
+                    GROUP BY id HAVING COUNT(*) > 1 ORDER BY 2 LIMIT 10
+                    """
+            ).map { ($0["id"], UInt64($0["height"] as Int64)) }
         }
     }
 

@@ -4,9 +4,8 @@ import GRDB
 
 /// Lookups by id into `notices_tail` (see `Schema.tail`), which has no index on id: a map from
 /// an id's first 8 bytes to its row's `seq`, kept by each process and reloaded when the head
-/// shows that another process appended a block since. A hit is confirmed against the row (a
-/// `seq` may be reused once the tail has moved), so a stale entry is never an answer; ids that
-/// share a prefix are looked up in the table itself.
+/// shows that another process appended a block since. A hit is confirmed against the row's id,
+/// so a stale entry is never an answer; ids that share a prefix are looked up in the table itself.
 final class TailIndex: @unchecked Sendable {
     private let lock = NSLock()
     /// The head height the map reflects; -1 before the first load.

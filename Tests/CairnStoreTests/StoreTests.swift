@@ -243,6 +243,40 @@ func temporaryDirectory() -> String {
         #expect(failure.height == 2 && failure.reason == "the notice index differs from the block's leaves and rejections")
     }
 
+    /// A notice id must be in the index once. `notices` has it as its primary key; the tail has
+    /// no index on id, so `repeatedIDs` reads it whole, for `verify`: an id twice in the tail, and
+    /// an id in both tables, are both found, with the higher height of their rows.
+    @Test func idsRepeatedAcrossTheTailAreFound() throws {
+        let f = try Fixture()
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/ledger.sqlite"
+        let store = try SQLiteStore.create(
+            path: path, genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator), tailLimit: 3)
+        let ledger = try Ledger(store: store)
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        var ids: [String] = []
+        for round in 0..<2 {
+            let batch = try (0..<2).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
+            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t).blocks.flatMap(\.committed)
+        }
+        // Block 2 moved the first four rows into `notices`; the tail is empty.
+        #expect(try store.repeatedIDs().isEmpty)
+        let third = try f.deposit("9.00", nonce: "third", at: t)
+        _ = try ledger.commit(Ledger.check([third], in: ledger.state), key: f.validator, now: t)
+        #expect(try ChainVerifier(store: store).verify().get().leaves == 5)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 9, 'deposit');
+                    INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 8, 'deposit');
+                    """, arguments: [(3 << 32) | 7, ids[0], (3 << 32) | 8, third.notice.id])
+        }
+        #expect(try store.repeatedIDs().map(\.id).sorted() == [ids[0], third.notice.id].sorted())
+        #expect(try store.repeatedIDs().allSatisfy { $0.height == 3 })
+    }
+
     /// A block that the store fails to write leaves nothing behind: the notices `commit` was
     /// sealing straight into it are neither committed nor pooled, so a retry commits them.
     @Test func aFailedCommitLeavesNothingBehind() throws {
