@@ -573,19 +573,25 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    /// `notices` holds an id once (its primary key); the tail has no index on id, so this reads
-    /// it whole: its own repeats, and ids also in `notices`.
+    /// `notices` holds an id once (its primary key). The tail has no index on id: each tail id is
+    /// looked up in `notices`, and an id twice in the tail shares its prefix, so only rows with a
+    /// shared prefix are compared. Neither sorts the tail, whose size would then show in
+    /// `verify`'s memory.
     public func repeatedIDs() throws -> [(id: String, height: UInt64)] {
         try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, MAX(height) AS height FROM (
-                        SELECT id, height FROM notices_tail
-                        UNION ALL SELECT n.id, n.height FROM notices_tail t JOIN notices n ON n.id = t.id)
-                    GROUP BY id HAVING COUNT(*) > 1 ORDER BY 2 LIMIT 10
-                    """
-            ).map { ($0["id"], UInt64($0["height"] as Int64)) }
+            var out: [(id: String, height: UInt64)] = []
+            let row = { (c: RowStatement.Columns) in out.append((c.text(0) ?? "", UInt64(c.int(1)))) }
+            try RowStatement(db, "SELECT t.id, MAX(t.height, n.height) FROM notices_tail t JOIN notices n ON n.id = t.id LIMIT 10")
+                .run({ _ in }, row: row)
+            let shared = try TailIndex.sharedPrefixes(db)
+            if !shared.isEmpty {
+                let list = shared.map { "'\($0)'" }.joined(separator: ",")
+                try RowStatement(
+                    db,
+                    "SELECT id, MAX(height) FROM notices_tail WHERE substr(id, 1, 16) IN (\(list)) GROUP BY id HAVING COUNT(*) > 1 LIMIT 10"
+                ).run({ _ in }, row: row)
+            }
+            return out.sorted { $0.height < $1.height }
         }
     }
 

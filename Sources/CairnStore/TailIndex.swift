@@ -75,6 +75,22 @@ final class TailIndex: @unchecked Sendable {
         height = h
     }
 
+    /// Prefixes (16 hex digits) of more than one id in the tail, read afresh from `db`: where an
+    /// id could be there twice. Holds 8 bytes per row while it reads.
+    static func sharedPrefixes(_ db: Database) throws -> [String] {
+        var seen = Set<UInt64>()
+        var shared = Set<UInt64>()
+        try RowStatement(db, "SELECT id FROM notices_tail").run(
+            { _ in },
+            row: { c in
+                if let p = prefix(c.text(0) ?? ""), !seen.insert(p).inserted { shared.insert(p) }
+            })
+        return shared.map { p in
+            let digits = String(p, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+    }
+
     enum Place {
         /// Not in the tail.
         case absent
