@@ -56,7 +56,7 @@ struct Submit: ParsableCommand {
             that submitting and then running `cairn seal` until nothing is left would cut.
             """)
     var seal = false
-    @Option(help: "With --seal: at most this many notices in a block.") var max = 10_000
+    @Option(help: "With --seal: at most this many notices in a block (default 10000).") var max: Int?
     @OptionGroup var output: OutputOptions
 
     /// What one file got: its id, status and what it still needs, and the refusal if any (a
@@ -78,7 +78,8 @@ struct Submit: ParsableCommand {
                 throw CairnError(.usage, "--idempotency-key needs --node and exactly one file")
             }
             guard !seal || !target.isRemote else { throw CairnError(.usage, "--seal needs --data: a node seals by itself") }
-            guard max > 0 else { throw CairnError(.usage, "--max must be positive") }
+            guard seal || max == nil else { throw CairnError(.usage, "--max needs --seal") }
+            guard (max ?? 1) > 0 else { throw CairnError(.usage, "--max must be positive") }
             var inputs: [[UInt8]] = []
             var envelopes: [Envelope] = []
             for file in files {
@@ -121,7 +122,8 @@ struct Submit: ParsableCommand {
         let results =
             seal
             ? try ledger.commit(
-                Ledger.check(envelopes, in: ledger.state), key: try LedgerDirectory(target.data!).validatorKey(), now: now(), max: max
+                Ledger.check(envelopes, in: ledger.state), key: try LedgerDirectory(target.data!).validatorKey(), now: now(),
+                max: max ?? 10_000
             ).results
             : try ledger.submit(envelopes, now: now())
         return results.map { result in

@@ -103,6 +103,8 @@ import Testing
         #expect(ok.status == 0 && ok.out.hasPrefix("ok: 4 blocks, 4 notices"), "\(ok)")
         let remote = try cairn("submit", "--node", "https://127.0.0.1:1", "--seal", deposits[0])
         #expect(remote.status != 0 && remote.err.contains("--seal needs --data"), "\(remote)")
+        let maxAlone = try cairn("submit", "--data", c.data, "--max", "2", deposits[0])
+        #expect(maxAlone.status != 0 && maxAlone.err.contains("--max needs --seal"), "\(maxAlone)")
     }
 
     @Test func coSignaturesMergeWhilePending() throws {

@@ -63,6 +63,18 @@ struct Fixture {
     }
 }
 
+extension Fixture {
+    /// A new ledger on SQLite, in a new directory, whose index tail moves every `tailLimit` rows.
+    func sqliteLedger(tailLimit: Int) throws -> (dir: String, path: String, store: SQLiteStore, ledger: Ledger) {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/ledger.sqlite"
+        let store = try SQLiteStore.create(
+            path: path, genesis: genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: genesis, key: validator), tailLimit: tailLimit)
+        return (dir, path, store, try Ledger(store: store))
+    }
+}
+
 func temporaryDirectory() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
 }
@@ -196,13 +208,8 @@ func temporaryDirectory() -> String {
     /// tables and finds a row deleted from either.
     @Test func indexRowsMoveFromTheTailAndAreFoundEverywhere() throws {
         let f = try Fixture()
-        let dir = temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (dir, path, store, ledger) = try f.sqliteLedger(tailLimit: 5)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/ledger.sqlite"
-        let store = try SQLiteStore.create(
-            path: path, genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator), tailLimit: 5)
-        let ledger = try Ledger(store: store)
         let other = try SQLiteStore.open(path: path, tailLimit: 5)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         let half = try f.envelope(
@@ -244,17 +251,12 @@ func temporaryDirectory() -> String {
     }
 
     /// A notice id must be in the index once. `notices` has it as its primary key; the tail has
-    /// no index on id, so `repeatedIDs` reads it whole, for `verify`: an id twice in the tail, and
-    /// an id in both tables, are both found, with the higher height of their rows.
+    /// no index on id, so `repeatedIDs` checks it for `verify`: an id twice in the tail, and an id
+    /// in both tables, are both found, with the higher height of their rows.
     @Test func idsRepeatedAcrossTheTailAreFound() throws {
         let f = try Fixture()
-        let dir = temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (dir, path, store, ledger) = try f.sqliteLedger(tailLimit: 3)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/ledger.sqlite"
-        let store = try SQLiteStore.create(
-            path: path, genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator), tailLimit: 3)
-        let ledger = try Ledger(store: store)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var ids: [String] = []
         for round in 0..<2 {
