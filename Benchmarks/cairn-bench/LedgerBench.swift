@@ -37,9 +37,7 @@ struct LedgerBench {
             let checker = Checker(submissions: submissions, batch: plan.batch, ahead: max(2, plan.block / plan.batch), state: ledger.state)
             var ledgerThread = 0.0
             var waiting: [CheckedEnvelope] = []
-            while let chunk = checker.next() {
-                waiting += chunk
-                guard waiting.count >= plan.block || checker.done else { continue }
+            func commitWaiting() throws {
                 let t = now()
                 let (results, blocks) = try ledger.commit(waiting, key: keys[0], now: clock, max: plan.block)
                 ledgerThread += now() - t
@@ -52,6 +50,11 @@ struct LedgerBench {
                 }
                 waiting = []
             }
+            while let chunk = checker.next() {
+                waiting += chunk
+                if waiting.count >= plan.block { try commitWaiting() }
+            }
+            if !waiting.isEmpty { try commitWaiting() }
             let elapsed = now() - start
             let cpu = cpuTime() - cpuStart
             let ingest = Double(submissions.count) / elapsed
@@ -204,12 +207,6 @@ struct LedgerBench {
             return ready.removeFirst()
         }
 
-        /// True once every batch has been taken.
-        var done: Bool {
-            condition.lock()
-            defer { condition.unlock() }
-            return finished && ready.isEmpty
-        }
     }
 
     static func parseAll(_ chunk: [[UInt8]]) -> [Envelope] {

@@ -119,10 +119,10 @@ public enum Rules {
     static func signers(of e: Envelope, policy: Policy, in state: LedgerState) throws(CairnError) -> Set<String> {
         var out = Set<String>()
         for s in e.signatures {
-            guard let keys = state.keys[s.signer] else {
+            guard state.keys[s.signer] != nil else {
                 throw CairnError(.unknownSigner, "notice \(e.notice.id): signer \(s.signer) is not a member")
             }
-            guard keys.contains(where: { $0.keyID == s.keyID && $0.type == .ed25519 }) else {
+            guard state.key(s.signer, s.keyID) != nil else {
                 throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
             }
             guard policy.allows(s.signer) else {

@@ -44,9 +44,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't create the ledger: \(path) already exists")
         }
-        // 16 KiB pages, fixed when the empty file is first written (WAL mode cannot change them):
-        // the notice index takes a block's inserts at random, and per row the ledger thread spent
-        // about a quarter less on 16 KiB pages than on SQLite's default 4 KiB (BENCHMARKS.md).
+        // 16 KiB pages, fixed when the empty file is first written (WAL mode cannot change them).
+        // Measured when the notice index still took each block's rows at random, the ledger
+        // thread spent about a quarter less per row than on SQLite's default 4 KiB (BENCHMARKS.md).
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA page_size = \(pageSize); VACUUM")
         }

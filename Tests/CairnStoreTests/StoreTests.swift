@@ -64,6 +64,11 @@ struct Fixture {
 }
 
 extension Fixture {
+    /// A new in-memory store holding block 0.
+    func memoryStore() throws -> MemoryStore {
+        try MemoryStore(genesis: genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: genesis, key: validator))
+    }
+
     /// A new ledger on SQLite, in a new directory, whose index tail moves every `tailLimit` rows.
     func sqliteLedger(tailLimit: Int) throws -> (dir: String, path: String, store: SQLiteStore, ledger: Ledger) {
         let dir = temporaryDirectory()
@@ -102,7 +107,7 @@ func temporaryDirectory() -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sqlite = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
         let memory = try Ledger(
-            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+            store: f.memoryStore())
         var t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var ids: [String] = []
         for round in 0..<9 {
@@ -146,7 +151,7 @@ func temporaryDirectory() -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let direct = try LedgerDirectory(dir).initialize(genesisBytes: f.genesisBytes, key: f.validator)
         let reference = try Ledger(
-            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+            store: f.memoryStore())
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         let half = try f.transfer("1.00", nonce: "half", at: t)
         var byA = Envelope(notice: half.notice)
@@ -283,7 +288,7 @@ func temporaryDirectory() -> String {
     /// sealing straight into it are neither committed nor pooled, so a retry commits them.
     @Test func aFailedCommitLeavesNothingBehind() throws {
         let f = try Fixture()
-        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let store = try f.memoryStore()
         let ledger = try Ledger(store: store)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         let batch = try [f.deposit("5.00", nonce: "a", at: t), f.deposit("6.00", nonce: "b", at: t)]
@@ -343,7 +348,7 @@ func temporaryDirectory() -> String {
     @Test func signaturesCheckedBeforeAKeyChangeAreCheckedAgain() throws {
         let f = try Fixture()
         let ledger = try Ledger(
-            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+            store: f.memoryStore())
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         _ = try ledger.submit(try f.deposit("5.00", nonce: "fund", at: t), now: t)
         _ = try ledger.seal(key: f.validator, now: t)
@@ -476,7 +481,7 @@ func temporaryDirectory() -> String {
     @Test(arguments: [1, 2, 3, 7, 1024] as [UInt64])
     func verifyIsTheSameForEveryChunkSize(chunk: UInt64) throws {
         let f = try Fixture()
-        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let store = try f.memoryStore()
         let ledger = try Ledger(store: store)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         let newB = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 9, count: 32))
@@ -508,7 +513,7 @@ func temporaryDirectory() -> String {
     @Test func aForgedCopyInABatchIsRefusedAlone() throws {
         let f = try Fixture()
         let ledger = try Ledger(
-            store: try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator)))
+            store: f.memoryStore())
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         let genuine = try f.deposit("5.00", nonce: "d", at: t)
         let s = genuine.signatures[0]
@@ -525,7 +530,7 @@ func temporaryDirectory() -> String {
     /// next seal produces the block that would have been written.
     @Test func failedCommitLeavesNoTrace() throws {
         let f = try Fixture()
-        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let store = try f.memoryStore()
         let ledger = try Ledger(store: store)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         _ = try ledger.submit(try f.deposit("5.00", nonce: "x", at: t), now: t)
@@ -574,7 +579,7 @@ func temporaryDirectory() -> String {
 
     @Test func proofsAtEveryCheckpointVerify() throws {
         let f = try Fixture()
-        let store = try MemoryStore(genesis: f.genesis, genesisBlock: try Ledger.makeGenesisBlock(genesis: f.genesis, key: f.validator))
+        let store = try f.memoryStore()
         let ledger = try Ledger(store: store)
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var ids: [String] = []
