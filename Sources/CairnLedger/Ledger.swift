@@ -228,10 +228,11 @@ public final class Ledger {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
                 let e = group.envelope
-                let a = try Rules.admit(e, in: state, now: now, signaturesVerified: true)
+                let (a, checks) = try Rules.admitted(e, in: state, now: now, signaturesVerified: true)
                 if direct, a.complete, pooled[group.id] == nil {
                     let bytes = group.leaf?.bytes ?? e.leaf
-                    let entry = ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))
+                    var entry = ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))
+                    entry.checks = checks
                     sealNow.append(DirectEntry(members: group.members, entry: entry))
                     continue
                 }
@@ -268,6 +269,8 @@ public final class Ledger {
         var leaf: [UInt8]
         var envelope: Envelope
         var leafHash: Hash
+        /// What admission worked out, for sealing to reuse (see `Rules.Checks`).
+        var checks: Rules.Checks?
 
         /// Parses a pool row.
         init(leaf: [UInt8]) throws(CairnError) {
@@ -366,7 +369,8 @@ public final class Ledger {
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { return .success(false) }
             let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
-            if case .failure(let error) = Rules.apply(envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore)
+            if case .failure(let error) = Rules.apply(
+                envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore, checks: entry.checks)
             {
                 return .failure(error)
             }

@@ -181,9 +181,9 @@ public struct LedgerState: Sendable {
     }
 
     public func policyContext(payer: String? = nil, payee: String? = nil) -> Policy.Context {
-        let members = genesis.members
+        let genesis = genesis
         return Policy.Context(
-            roleMembers: { role in members.filter { $0.roles.contains { $0.rawValue == role } }.map(\.name) },
+            roleMembers: { role in genesis.members(withRole: role) },
             payer: payer, payee: payee)
     }
 }

@@ -117,12 +117,12 @@ public enum Rules {
     /// Checks each signature's signer and key against the state, without the cryptography.
     /// Returns the signers; throws for an unknown signer or key, or a signer the policy does not allow.
     static func signers(of e: Envelope, policy: Policy, in state: LedgerState) throws(CairnError) -> Set<String> {
-        var out = Set<String>()
+        var out = Set<String>(minimumCapacity: e.signatures.count)
         for s in e.signatures {
-            guard state.keys[s.signer] != nil else {
-                throw CairnError(.unknownSigner, "notice \(e.notice.id): signer \(s.signer) is not a member")
-            }
             guard state.key(s.signer, s.keyID) != nil else {
+                guard state.keys[s.signer] != nil else {
+                    throw CairnError(.unknownSigner, "notice \(e.notice.id): signer \(s.signer) is not a member")
+                }
                 throw CairnError(.unknownKey, "notice \(e.notice.id): key \(s.signer)+\(s.keyIDHex) is not an active key of \(s.signer)")
             }
             guard policy.allows(s.signer) else {
@@ -148,42 +148,74 @@ public enum Rules {
         }
     }
 
+    /// What the checks of a notice work out from its fields, genesis and the members' keys: its
+    /// effect, its resolved policy and its signers. `admitted` returns them so that `apply` can
+    /// take them instead of working them out again, while the keys are those they were worked out
+    /// with. Contract notices, whose checks also read the contracts and instances, never reuse them.
+    public struct Checks: Sendable {
+        let effect: Effect
+        let policy: Policy
+        let signers: Set<String>
+        let keysVersion: Int
+
+        init(_ e: Envelope, in state: LedgerState) throws(CairnError) {
+            effect = try Rules.effect(of: e.notice, in: state)
+            policy = Rules.policy(for: e.notice, in: state)
+            signers = try Rules.signers(of: e, policy: policy, in: state)
+            keysVersion = state.keysVersion
+        }
+
+        /// Whether these are still what `init` would work out in `state`.
+        func hold(in state: LedgerState) -> Bool {
+            switch effect {
+            case .deposit, .transfer, .keys: keysVersion == state.keysVersion
+            case .deploy, .contract: false
+            }
+        }
+    }
+
     /// Checks a submission: fields, expiry against `now`, signers, and every signature (unless
     /// `signaturesVerified` says they were checked against these keys already).
     public static func admit(
         _ e: Envelope, in state: LedgerState, now: Timestamp, signaturesVerified: Bool = false
     ) throws(CairnError) -> Admission {
+        try admitted(e, in: state, now: now, signaturesVerified: signaturesVerified).admission
+    }
+
+    /// `admit`, with the checks that `apply` may reuse.
+    public static func admitted(
+        _ e: Envelope, in state: LedgerState, now: Timestamp, signaturesVerified: Bool = false
+    ) throws(CairnError) -> (admission: Admission, checks: Checks) {
         let n = e.notice
         guard n.expiresAt >= now else {
             throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), it is now \(now)")
         }
-        _ = try effect(of: n, in: state)
-        let policy = policy(for: n, in: state)
-        let signers = try signers(of: e, policy: policy, in: state)
+        let checks = try Checks(e, in: state)
         if !signaturesVerified { try verifySignatures(e, in: state) }
-        var missing = policy.missing(given: signers)
-        if missing == nil, Contracts.authorizes(n, signers: signers, in: state, now: now) == false {
+        var missing = checks.policy.missing(given: checks.signers)
+        if missing == nil, Contracts.authorizes(n, signers: checks.signers, in: state, now: now) == false {
             missing = "signatures that the guard of action \(n.contract!.action!) accepts"
         }
-        return Admission(complete: missing == nil, missing: missing)
+        return (Admission(complete: missing == nil, missing: missing), checks)
     }
 
     /// Applies a complete notice at block time `time`. `signaturesVerified` says that every
     /// signature was checked cryptographically against the key it names (at admission, or by the
     /// verifier's parallel pass); here only the keys' activity and the policy are checked.
+    /// `checks` from `admitted` are taken instead of being worked out again while they hold.
     /// On rejection the state is unchanged.
     public static func apply(
         _ e: Envelope, to state: inout LedgerState, time: Timestamp, signaturesVerified: Bool,
-        refStatus: (String) -> Bool
+        refStatus: (String) -> Bool, checks: Checks? = nil
     ) -> Result<Effect, CairnError> {
         let n = e.notice
         do throws(CairnError) {
             guard n.expiresAt >= time else {
                 throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), before the block time \(time)")
             }
-            let effect = try effect(of: n, in: state)
-            let policy = policy(for: n, in: state)
-            let signers = try signers(of: e, policy: policy, in: state)
+            let c: Checks
+            if let checks, checks.hold(in: state) { c = checks } else { c = try Checks(e, in: state) }
+            let (effect, policy, signers) = (c.effect, c.policy, c.signers)
             if !signaturesVerified { try verifySignatures(e, in: state) }
             guard policy.isSatisfied(by: signers) else {
                 throw CairnError(.policyUnsatisfied, "notice \(n.id): signatures do not satisfy \(policy)")

@@ -144,7 +144,8 @@ func temporaryDirectory() -> String {
     /// notice completed says `committed`, with its place, where `submit` said `complete`. The
     /// batches mix what a node sees: a notice completed by its second signature in the pool, an
     /// overdraft, a notice twice in one batch, a duplicate of a committed notice, a bad signature,
-    /// and more complete notices than a block holds.
+    /// more complete notices than a block holds, and a key rotation ahead of a notice signed with
+    /// the old key.
     @Test func commitCutsTheBlocksThatSubmitAndSealWould() throws {
         let f = try Fixture()
         let dir = temporaryDirectory()
@@ -165,6 +166,12 @@ func temporaryDirectory() -> String {
                 NoticeSignature(
                     signer: "central.example", keyID: f.keys["central.example"]!.verifierKey.keyID, sig: Array(repeating: 1, count: 64))
             ])
+        let newB = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 9, count: 32))
+        let rotate = try f.envelope(
+            [
+                ("member", "bank-b.example"), ("addKeys", .array([.string("\(newB.verifierKey)")])),
+                ("removeKeys", .array([.string("\(f.keys["bank-b.example"]!.verifierKey)")])),
+            ], kind: "member.update", by: ["bank-a.example", "bank-b.example"], nonce: "rotate", at: t)
         let batches: [[Envelope]] = [
             [first, try f.deposit("3.00", nonce: "d1", at: t), byA],
             [
@@ -173,6 +180,9 @@ func temporaryDirectory() -> String {
                 try f.deposit("4.00", nonce: "d3", at: t),
             ],
             [first, forged, try f.transfer("0.50", nonce: "t1", at: t)],
+            // Both are complete against the committed keys; in the block, the rotation comes
+            // first, so the transfer's signer checks are worked out again and its old key refused.
+            [rotate, try f.transfer("0.25", nonce: "t2", at: t)],
         ]
         var committed = 0
         for batch in batches {
@@ -201,7 +211,7 @@ func temporaryDirectory() -> String {
                 }
             }
         }
-        #expect(committed == 8, "every complete notice is committed by the call that completed it")
+        #expect(committed == 9, "every complete notice is committed by the call that completed it")
         #expect(direct.head == reference.head)
         #expect(try direct.store.pendingCount() == (0, 0))
         #expect(try ChainVerifier(store: direct.store).verify().get() == ChainVerifier(store: reference.store).verify().get())

@@ -57,6 +57,8 @@ public final class Genesis: Sendable {
     private let memberIndex: [String: Int]
     private let digitsByCode: [String: Int]
     private let policyByName: [String: Policy]
+    /// Member names by role, in genesis order.
+    private let membersByRole: [String: [String]]
 
     public func member(_ name: String) -> Member? { memberIndex[name].map { members[$0] } }
     public func isMember(_ name: String) -> Bool { memberIndex[name] != nil }
@@ -64,9 +66,7 @@ public final class Genesis: Sendable {
     public func policy(_ name: String) -> Policy? { policyByName[name] }
     public var accounts: [Account] { members.flatMap(\.accounts) }
     public func account(_ id: String) -> Account? { accounts.first { $0.id == id } }
-    public func members(withRole role: String) -> [String] {
-        members.filter { $0.roles.contains { $0.rawValue == role } }.map(\.name)
-    }
+    public func members(withRole role: String) -> [String] { membersByRole[role] ?? [] }
 
     /// Parses and validates a genesis file. Errors name the JSON path (`$.members[1].keys[0]`),
     /// or the line and column for malformed JSON.
@@ -141,6 +141,11 @@ public final class Genesis: Sendable {
         memberIndex = Dictionary(self.members.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         digitsByCode = Dictionary(self.currencies.map { ($0.code, $0.minorDigits) }, uniquingKeysWith: { a, _ in a })
         policyByName = Dictionary(self.policies.map { ($0.name, $0.policy) }, uniquingKeysWith: { a, _ in a })
+        var byRole: [String: [String]] = [:]
+        for m in self.members {
+            for role in Set(m.roles.map(\.rawValue)) { byRole[role, default: []].append(m.name) }
+        }
+        membersByRole = byRole
     }
 
     private static func member(_ v: JSONValue, path: String, currencies: [(code: String, minorDigits: Int)]) throws(CairnError) -> Member {
