@@ -73,6 +73,9 @@ public struct ChainVerifier {
         if let repeated = try store.repeatedIDs().first {
             return .failure(VerifyFailure(height: repeated.height, reason: "notice \(repeated.id) is in the index more than once"))
         }
+        if let fault = try store.idLookupFault() {
+            return .failure(VerifyFailure(height: head.height, reason: fault))
+        }
         return .success(report)
     }
 

@@ -164,4 +164,7 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     /// Notice ids that the index holds more than once, with the highest height among their rows
     /// (there should be none: a notice is committed or rejected once).
     func repeatedIDs() throws -> [(id: String, height: UInt64)]
+    /// What is wrong with the store's own means of finding an index row by id, where it keeps one
+    /// apart from the rows: nil when it finds each row, and nothing else.
+    func idLookupFault() throws -> String?
 }

@@ -130,6 +130,9 @@ public final class MemoryStore: LedgerStore {
     /// None: the index is keyed by id.
     public func repeatedIDs() throws -> [(id: String, height: UInt64)] { [] }
 
+    /// The rows are found by id through the dictionary that holds them.
+    public func idLookupFault() throws -> String? { nil }
+
     public func cosignatures(height: UInt64) throws -> [String] {
         (cosigned[height] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
     }

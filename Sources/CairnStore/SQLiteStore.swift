@@ -27,9 +27,8 @@ public struct IdempotentRecord: Sendable {
 public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public let genesis: Genesis
     let pool: DatabasePool
-    /// How many index rows the tail holds before a block moves them into `notices` (see
-    /// `Schema.tail`): about 262,144 × 100 bytes in arrival order, and an 8 MiB map to find them.
-    /// With half that, the moves took about a fifth of the ledger thread's time at 10^6 notices.
+    /// How many rows of the notice index the tail holds before a block adds them to the id index
+    /// (see `Schema.ids`): the map that finds them takes about 8 MiB.
     public static let defaultTailLimit = 262_144
     public let tailLimit: Int
     let tail = TailIndex()
@@ -105,7 +104,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         config.busyMode = .timeout(10)
         // Index pages of the id-keyed tables are hit at random; a bounded 32 MiB cache per
         // connection keeps them in memory (SQLite's default is 2 MiB).
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            db.add(function: idPrefix)
+        }
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous=NORMAL on WAL pools; Cairn acknowledges nothing that is not fsynced.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -119,7 +121,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Brings a ledger of an earlier layout up to date, in one transaction (see `Schema`): the
-    /// tables outside the chain, the pool's layout, and schema 1's subtree rows.
+    /// tables outside the chain, the pool's layout, schema 1's subtree rows, schema 2's lack of a
+    /// tail, and schema 3's index keyed by id.
     private static func upgrade(_ pool: DatabasePool, path: String) throws {
         do {
             try pool.write { db in
@@ -128,6 +131,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
                 if try schemaVersion(db) == "1" { try db.execute(sql: Schema.migrateFrom1) }
                 if try schemaVersion(db) == "2" { try db.execute(sql: Schema.migrateFrom2) }
+                if try schemaVersion(db) == "3" { try db.execute(sql: Schema.migrateFrom3) }
             }
         } catch {
             throw CairnError(
@@ -141,6 +145,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         self.pool = pool
         self.genesis = genesis
         self.tailLimit = tailLimit
+    }
+
+    /// `cairn_id_prefix(id)`: the key of an id in `notices_ids` (see `Schema.ids`), the first 8
+    /// bytes of a lowercase hex id as a signed integer; NULL for anything else.
+    static let idPrefix = DatabaseFunction("cairn_id_prefix", argumentCount: 1, pure: true) { values in
+        String.fromDatabaseValue(values[0]).flatMap(TailIndex.prefix).map { Int64(bitPattern: $0) }
+    }
+
+    /// The first `seq` of the tail: the rows from there on are not in `notices_ids` yet.
+    static func tailStart(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT (MAX(height) + 1) << 32 FROM notices_indexed") ?? 0
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 is FULL) and `journal_mode`.
@@ -213,16 +228,22 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
         try pool.read { db in
             // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
-            // the tail, then the rest of the index, then the pool.
+            // the tail, then the id index, then the pool.
             try tail.refresh(db)
             let tailRow = try TailRow(db)
-            let committed = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices WHERE id = ?")
+            let indexed = try RowStatement(
+                db, "SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq IN (SELECT seq FROM notices_ids WHERE prefix = ?)")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
                 out[id] = try tailRow.find(id, in: tail)
                 guard out[id] == nil else { continue }
-                try committed.run({ $0.text(id) }) { out[id] = SQLiteStore.record($0) }
+                if let prefix = TailIndex.prefix(id) {
+                    try indexed.run({ $0.int(Int64(bitPattern: prefix)) }) { c in
+                        let r = SQLiteStore.record(c)
+                        if r.id == id { out[id] = r }
+                    }
+                }
                 guard out[id] == nil else { continue }
                 try pending.run({ $0.text(id) }) { c in out[id] = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
             }
@@ -294,10 +315,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             try Int64.fetchAll(
                 db,
                 sql: """
-                    SELECT leaf_idx FROM notices WHERE kind = ? AND leaf_idx < ?
-                    UNION ALL SELECT leaf_idx FROM notices_tail WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx
+                    SELECT leaf_idx FROM notices_log WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx
                     """,
-                arguments: [kind, Int64(size), kind, Int64(size)]
+                arguments: [kind, Int64(size)]
             ).map(UInt64.init)
         }
     }
@@ -381,9 +401,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         var added: [(id: String, seq: Int64)] = []
         var movedAll = false
         try pool.write { db in
-            // Index rows go to the tail, in order (see `Schema.tail`). An id already there is
-            // refused here; one already moved into `notices` is refused by its primary key when
-            // the tail moves (and the ledger looks every id up before it commits it).
+            // Index rows are appended to the log (see `Schema.log`). An id already in the tail is
+            // refused here; the ledger looks every id up before it commits it, and `verify` finds
+            // an id anywhere twice.
             let tailRows = try tail.refresh(db)
             let tailRow = try TailRow(db)
             for id in c.leaves.map(\.id) + c.rejections.map(\.id) where try tailRow.find(id, in: tail) != nil {
@@ -400,9 +420,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // A block's rows go through SQLite's C API (see `RowStatement`).
             let insertLeaf = try RowStatement(db, "INSERT INTO leaves (idx, leaf) VALUES (?, ?)")
             let insertCommitted = try RowStatement(
-                db, "INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', ?, ?, ?)")
+                db, "INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', ?, ?, ?)")
             let insertRejected = try RowStatement(
-                db, "INSERT INTO notices_tail (seq, id, status, height, code, message) VALUES (?, ?, 'rejected', ?, ?, ?)")
+                db, "INSERT INTO notices_log (seq, id, status, height, code, message) VALUES (?, ?, 'rejected', ?, ?, ?)")
             let unpend = try RowStatement(db, "DELETE FROM pending WHERE id = ?")
             for (i, l) in c.leaves.enumerated() {
                 let idx = Int64(h.firstLeaf) + Int64(i)
@@ -410,7 +430,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.int(idx)
                     $0.blob(l.leaf)
                 }
-                let seq = SQLiteStore.tailSeq(height: height, place: added.count)
+                let seq = SQLiteStore.logSeq(height: height, place: added.count)
                 try insertCommitted.run {
                     $0.int(seq)
                     $0.text(l.id)
@@ -421,7 +441,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 added.append((l.id, seq))
             }
             for r in c.rejections {
-                let seq = SQLiteStore.tailSeq(height: height, place: added.count)
+                let seq = SQLiteStore.logSeq(height: height, place: added.count)
                 try insertRejected.run {
                     $0.int(seq)
                     $0.text(r.id)
@@ -431,15 +451,15 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 }
                 added.append((r.id, seq))
             }
-            // A full tail moves into the index sorted by id, so each of its pages is written once.
+            // A full tail goes into the id index, sorted, so each of its pages is written once.
             movedAll = tailRows + added.count >= tailLimit
             if movedAll {
                 try db.execute(
                     sql: """
-                        INSERT INTO notices (id, status, height, leaf_idx, kind, code, message)
-                            SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail ORDER BY id;
-                        DELETE FROM notices_tail;
-                        """)
+                        INSERT INTO notices_ids (prefix, seq)
+                            SELECT cairn_id_prefix(id), seq FROM notices_log WHERE seq >= ? ORDER BY 1, 2
+                        """, arguments: [tail.start])
+                try db.execute(sql: "INSERT INTO notices_indexed (height) VALUES (?)", arguments: [height])
             }
             for id in c.pooled { try unpend.run { $0.text(id) } }
             let insertNode = try RowStatement(db, "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
@@ -469,8 +489,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let byID: RowStatement
 
         init(_ db: Database) throws {
-            bySeq = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq = ?")
-            byID = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE id = ?")
+            bySeq = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq = ?")
+            byID = try RowStatement(db, "SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq >= ? AND id = ?")
         }
 
         func find(_ id: String, in tail: TailIndex) throws -> NoticeRecord? {
@@ -484,14 +504,19 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                         let r = SQLiteStore.record(c)
                         if r.id == id { found = r }
                     })
-            case .shared: try byID.run({ $0.text(id) }, row: { found = SQLiteStore.record($0) })
+            case .shared(let start):
+                try byID.run(
+                    {
+                        $0.int(start)
+                        $0.text(id)
+                    }, row: { found = SQLiteStore.record($0) })
             }
             return found
         }
     }
 
-    /// The `seq` of a block's tail row (see `Schema.tail`).
-    static func tailSeq(height: Int64, place: Int) -> Int64 { height << 32 | Int64(place) }
+    /// The `seq` of a block's row in the log (see `Schema.log`).
+    static func logSeq(height: Int64, place: Int) -> Int64 { height << 32 | Int64(place) }
 
     // MARK: Outside the chain
 
@@ -556,13 +581,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             try RowStatement(
                 db,
                 """
-                SELECT \(SQLiteStore.recordColumns) FROM notices WHERE height = ?
-                UNION ALL SELECT \(SQLiteStore.recordColumns) FROM notices_tail WHERE seq >= ? AND seq < ?
+                SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq >= ? AND seq < ?
                 """
             ).run {
-                $0.int(h)
-                $0.int(SQLiteStore.tailSeq(height: h, place: 0))
-                $0.int(SQLiteStore.tailSeq(height: h + 1, place: 0))
+                $0.int(SQLiteStore.logSeq(height: h, place: 0))
+                $0.int(SQLiteStore.logSeq(height: h + 1, place: 0))
             } row: {
                 notices.append(SQLiteStore.record($0))
             }
@@ -573,25 +596,72 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    /// `notices` holds an id once (its primary key). The tail has no index on id: each tail id is
-    /// looked up in `notices`, and an id twice in the tail shares its prefix, so only rows with a
-    /// shared prefix are compared. Neither sorts the tail, whose size would then show in
-    /// `verify`'s memory.
+    /// Ids in the log more than once. Entries of the id index that share a prefix are compared by
+    /// their rows, in the index's order; each tail row is looked up in the id index; and within
+    /// the tail only rows with a shared prefix are compared. None of it sorts the log, whose size
+    /// would then show in `verify`'s memory.
     public func repeatedIDs() throws -> [(id: String, height: UInt64)] {
         try pool.read { db in
             var out: [(id: String, height: UInt64)] = []
             let row = { (c: RowStatement.Columns) in out.append((c.text(0) ?? "", UInt64(c.int(1)))) }
-            try RowStatement(db, "SELECT t.id, MAX(t.height, n.height) FROM notices_tail t JOIN notices n ON n.id = t.id LIMIT 10")
-                .run({ _ in }, row: row)
-            let shared = try TailIndex.sharedPrefixes(db)
+            let start = try SQLiteStore.tailStart(db)
+            try RowStatement(
+                db,
+                """
+                SELECT l.id, MAX(l.height)
+                FROM (SELECT prefix FROM notices_ids GROUP BY prefix HAVING COUNT(*) > 1) p
+                    CROSS JOIN notices_ids i CROSS JOIN notices_log l
+                WHERE i.prefix = p.prefix AND l.seq = i.seq
+                GROUP BY l.id HAVING COUNT(*) > 1 LIMIT 10
+                """
+            ).run({ _ in }, row: row)
+            try RowStatement(
+                db,
+                """
+                SELECT t.id, MAX(t.height, l.height) FROM notices_log t CROSS JOIN notices_ids i CROSS JOIN notices_log l
+                WHERE t.seq >= ? AND i.prefix = cairn_id_prefix(t.id) AND l.seq = i.seq AND l.seq < ? AND l.id = t.id LIMIT 10
+                """
+            ).run(
+                {
+                    $0.int(start)
+                    $0.int(start)
+                }, row: row)
+            let shared = try TailIndex.sharedPrefixes(db, from: start)
             if !shared.isEmpty {
                 let list = shared.map { "'\($0)'" }.joined(separator: ",")
                 try RowStatement(
                     db,
-                    "SELECT id, MAX(height) FROM notices_tail WHERE substr(id, 1, 16) IN (\(list)) GROUP BY id HAVING COUNT(*) > 1 LIMIT 10"
-                ).run({ _ in }, row: row)
+                    """
+                    SELECT id, MAX(height) FROM notices_log WHERE seq >= ? AND substr(id, 1, 16) IN (\(list))
+                    GROUP BY id HAVING COUNT(*) > 1 LIMIT 10
+                    """
+                ).run({ $0.int(start) }, row: row)
             }
             return out.sorted { $0.height < $1.height }
+        }
+    }
+
+    /// The id index must have an entry for each row of the log before the tail, and no other: the
+    /// entries are counted, and each row's entry is looked up (see `Schema.ids`).
+    public func idLookupFault() throws -> String? {
+        try pool.read { db in
+            let start = try SQLiteStore.tailStart(db)
+            let past = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids WHERE seq >= ?", arguments: [start]) ?? 0
+            guard past == 0 else { return "the id index has entries past its last indexed block (\(past) in all)" }
+            var missing: (id: String, height: Int64)?
+            try RowStatement(
+                db,
+                """
+                SELECT id, height FROM notices_log l WHERE seq < ?
+                    AND NOT EXISTS (SELECT 1 FROM notices_ids WHERE prefix = cairn_id_prefix(l.id) AND seq = l.seq)
+                LIMIT 1
+                """
+            ).run({ $0.int(start) }, row: { missing = ($0.text(0) ?? "", $0.int(1)) })
+            if let missing { return "notice \(missing.id) of block \(missing.height) is missing from the id index" }
+            let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_log WHERE seq < ?", arguments: [start]) ?? 0
+            let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids") ?? 0
+            guard entries == rows else { return "the id index has \(entries) entries for \(rows) indexed rows" }
+            return nil
         }
     }
 
@@ -599,12 +669,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             let h = Int64(header.height)
             var n = 0
-            for t in ["seals", "notices", "notices_tail", "balances", "instances"] {
+            for t in ["seals", "notices_log", "notices_indexed", "balances", "instances"] {
                 n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [h]) ?? 0
             }
-            // A tail row outside its block's range of `seq` (see `Schema.tail`), which no block's
+            // A log row outside its block's range of `seq` (see `Schema.log`), which no block's
             // rows would include.
-            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_tail WHERE seq >> 32 != height") ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_log WHERE seq >> 32 != height") ?? 0
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx >= ?", arguments: [Int64(header.logSize)]) ?? 0
             // Subtree rows exist only for levels 1 to 63, and only for subtrees inside the log.
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level < 1") ?? 0

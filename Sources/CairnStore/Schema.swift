@@ -3,10 +3,15 @@
 enum Schema {
     /// 2: subtree rows are levels 1 and up, without a height column or index (schema 1 stored
     /// every leaf hash as a level-0 row and indexed each row by height).
-    /// 3: the newest notices' index rows are kept in `notices_tail` (see `tail`).
-    static let version = 3
+    /// 3: the newest notices' index rows were kept in a tail, and moved into `notices` (keyed by
+    /// id) when it was full.
+    /// 4: every index row stays in `notices_log`, in arrival order, and a compact id index
+    /// (`notices_ids`) finds them (see `log`).
+    static let version = 4
 
-    static let committedTables = ["meta", "blocks", "seals", "leaves", "notices", "nodes", "balances", "instances"]
+    static let committedTables = [
+        "meta", "blocks", "seals", "leaves", "notices_log", "notices_ids", "notices_indexed", "nodes", "balances", "instances",
+    ]
 
     static let create = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -21,12 +26,8 @@ enum Schema {
             height INTEGER NOT NULL, signer TEXT NOT NULL, key_id INTEGER NOT NULL, sig BLOB NOT NULL,
             PRIMARY KEY (height, signer, key_id)) WITHOUT ROWID;
         CREATE TABLE leaves (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
-        CREATE TABLE notices (
-            id TEXT PRIMARY KEY, status TEXT NOT NULL, height INTEGER NOT NULL, leaf_idx INTEGER,
-            kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
-        \(noticesByHeight)
-        CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
-        \(tail)
+        \(log)
+        \(ids)
         \(nodes)
         CREATE TABLE balances (
             account TEXT NOT NULL, height INTEGER NOT NULL, balance INTEGER NOT NULL,
@@ -48,37 +49,64 @@ enum Schema {
         """
     }
 
-    /// The newest index rows, in arrival order, so a block appends to them instead of writing a
-    /// page of `notices` at random for each notice (a block of 10,000 rewrote nearly every page
-    /// of a 10^6-notice index). When the tail holds `SQLiteStore.tailLimit` rows, the block that
-    /// fills it moves them into `notices`, sorted by id, and empties it. A row is in one of the
-    /// two. Lookups by id find a tail row through a map each process keeps (`TailIndex`). A row's
-    /// `seq` is its block's height × 2^32 + its place among the block's rows, so a block's rows
-    /// are one range of the table's own key and need no index by height. Rows leave only by that
-    /// move: updates are refused.
-    static let tail = """
+    /// The notice index: one row per notice a block committed or rejected, in arrival order, so a
+    /// block appends its rows instead of writing a page of an id-keyed table at random for each
+    /// notice. A row's `seq` is its block's height × 2^32 + its place among the block's rows, so
+    /// a block's rows are one range of the table's own key and need no index by height.
+    static let log = """
+        CREATE TABLE notices_log (
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
+            leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
+        CREATE INDEX notices_log_history ON notices_log(kind, leaf_idx)
+            WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+        """
+
+    /// Finding a row of `notices_log` by id. `notices_ids` holds, for every row up to the last
+    /// block in `notices_indexed`, the id's first 8 bytes as a signed integer (`cairn_id_prefix`)
+    /// and the row's `seq`: about 20 bytes a row, so the index of 10^6 notices fits in a
+    /// connection's page cache. The rows after that block, the tail, are found through a map each
+    /// process keeps (`TailIndex`). When the tail holds `SQLiteStore.tailLimit` rows, the block
+    /// that fills it adds their entries, sorted, and records its height in `notices_indexed`.
+    /// Two ids that share a prefix are told apart by the rows themselves.
+    static let ids = """
+        CREATE TABLE notices_ids (prefix INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (prefix, seq)) WITHOUT ROWID;
+        CREATE TABLE notices_indexed (height INTEGER PRIMARY KEY);
+        """
+
+    /// Schema 2 to 3: an empty tail (schema 3's, which `migrateFrom3` turns into the log).
+    static let migrateFrom2 = """
         CREATE TABLE notices_tail (
             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
             leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
-        CREATE INDEX notices_tail_history ON notices_tail(kind, leaf_idx)
-            WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
-        CREATE TRIGGER notices_tail_no_update BEFORE UPDATE ON notices_tail
-            BEGIN SELECT RAISE(ABORT, 'notices_tail is append-only'); END;
-        """
-
-    /// A block's rows of `notices`, for `verify`, answered from the index alone (a row's id is
-    /// its key, and in the index): reading them by height does not seek into the id-keyed table
-    /// once per row. Schema 2's index held the height only.
-    static let noticesByHeight = "CREATE INDEX notices_by_height ON notices(height, status, leaf_idx, code, message);"
-
-    /// Schema 2 to 3, in the transaction that opens the ledger: an empty tail, and the index by
-    /// height rebuilt to cover a block's rows.
-    static let migrateFrom2 = """
-        \(tail)
-        DROP INDEX notices_by_height;
-        \(noticesByHeight)
         DROP TRIGGER IF EXISTS meta_no_update;
         UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'schema';
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        """
+
+    /// Schema 3 to 4, in the transaction that opens the ledger: the tail becomes the log; the rows
+    /// schema 3 had moved into `notices` join it, each block's in id order (a block's rows all
+    /// moved together, before any row of the tail), and get their entries in the id index.
+    static let migrateFrom3 = """
+        DROP TRIGGER IF EXISTS notices_tail_no_update;
+        DROP INDEX IF EXISTS notices_tail_history;
+        ALTER TABLE notices_tail RENAME TO notices_log;
+        CREATE INDEX notices_log_history ON notices_log(kind, leaf_idx)
+            WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+        INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind, code, message)
+            SELECT height << 32 | (ROW_NUMBER() OVER (PARTITION BY height ORDER BY id) - 1),
+                id, status, height, leaf_idx, kind, code, message
+            FROM notices;
+        \(ids)
+        INSERT INTO notices_indexed (height) SELECT height FROM notices ORDER BY height DESC LIMIT 1;
+        INSERT INTO notices_ids (prefix, seq)
+            SELECT cairn_id_prefix(id), seq FROM notices_log
+            WHERE seq < (SELECT (height + 1) << 32 FROM notices_indexed) ORDER BY 1, 2;
+        DROP TABLE notices;
+        \(appendOnly("notices_log"))
+        \(appendOnly("notices_ids"))
+        \(appendOnly("notices_indexed"))
+        DROP TRIGGER IF EXISTS meta_no_update;
+        UPDATE meta SET value = CAST('4' AS BLOB) WHERE key = 'schema';
         CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
         """
 

@@ -2,10 +2,11 @@ import CairnLedger
 import Foundation
 import GRDB
 
-/// Lookups by id into `notices_tail` (see `Schema.tail`), which has no index on id: a map from
-/// an id's first 8 bytes to its row's `seq`, kept by each process and reloaded when the head
-/// shows that another process appended a block since. A hit is confirmed against the row's id,
-/// so a stale entry is never an answer; ids that share a prefix are looked up in the table itself.
+/// Lookups by id into the tail of `notices_log`, the rows not yet in the id index (see
+/// `Schema.ids`): a map from an id's first 8 bytes to its row's `seq`, kept by each process and
+/// reloaded when the head shows that another process appended a block since. A hit is confirmed
+/// against the row's id, so a stale entry is never an answer; ids that share a prefix are looked
+/// up in the tail itself.
 final class TailIndex: @unchecked Sendable {
     private let lock = NSLock()
     /// The head height the map reflects; -1 before the first load.
@@ -15,6 +16,8 @@ final class TailIndex: @unchecked Sendable {
     private var shared: Set<UInt64> = []
     /// Rows in the tail.
     private var rows = 0
+    /// The first `seq` of the tail (`SQLiteStore.tailStart`).
+    private(set) var start: Int64 = 0
 
     /// The first 8 bytes of a lowercase hex id; nil for anything else.
     static func prefix(_ id: String) -> UInt64? {
@@ -47,7 +50,9 @@ final class TailIndex: @unchecked Sendable {
             seqs = [:]
             shared = []
             rows = 0
-            try RowStatement(db, "SELECT seq, id FROM notices_tail").run({ _ in }, row: { add(id: $0.text(1) ?? "", seq: $0.int(0)) })
+            start = try SQLiteStore.tailStart(db)
+            try RowStatement(db, "SELECT seq, id FROM notices_log WHERE seq >= ?").run(
+                { $0.int(start) }, row: { add(id: $0.text(1) ?? "", seq: $0.int(0)) })
             height = head
         }
         return rows
@@ -59,8 +64,8 @@ final class TailIndex: @unchecked Sendable {
         if seqs[p] == nil { seqs[p] = seq } else { shared.insert(p) }
     }
 
-    /// After block `h`'s transaction committed: its rows, or an empty tail if the block moved
-    /// the tail into `notices`. Skipped if a reader already loaded that state.
+    /// After block `h`'s transaction committed: its rows, or an empty tail if the block added
+    /// the tail to the id index. Skipped if a reader already loaded that state.
     func committed(_ added: [(id: String, seq: Int64)], movedAll: Bool, height h: Int64) {
         lock.lock()
         defer { lock.unlock() }
@@ -69,19 +74,20 @@ final class TailIndex: @unchecked Sendable {
             seqs = [:]
             shared = []
             rows = 0
+            start = SQLiteStore.logSeq(height: h + 1, place: 0)
         } else {
             for a in added { add(id: a.id, seq: a.seq) }
         }
         height = h
     }
 
-    /// Prefixes (16 hex digits) of more than one id in the tail, read afresh from `db`: where an
-    /// id could be there twice. Holds 8 bytes per row while it reads.
-    static func sharedPrefixes(_ db: Database) throws -> [String] {
+    /// Prefixes (16 hex digits) of more than one id in the tail from `start`, read afresh from
+    /// `db`: where an id could be there twice. Holds 8 bytes per row while it reads.
+    static func sharedPrefixes(_ db: Database, from start: Int64) throws -> [String] {
         var seen = Set<UInt64>()
         var shared = Set<UInt64>()
-        try RowStatement(db, "SELECT id FROM notices_tail").run(
-            { _ in },
+        try RowStatement(db, "SELECT id FROM notices_log WHERE seq >= ?").run(
+            { $0.int(start) },
             row: { c in
                 if let p = prefix(c.text(0) ?? ""), !seen.insert(p).inserted { shared.insert(p) }
             })
@@ -96,15 +102,15 @@ final class TailIndex: @unchecked Sendable {
         case absent
         /// In the row with this `seq`, if that row has this id (a stale map may point elsewhere).
         case row(Int64)
-        /// Its prefix is shared: look for it by id.
-        case shared
+        /// Its prefix is shared: look for it by id, in the rows from this `seq` on.
+        case shared(Int64)
     }
 
     func place(of id: String) -> Place {
         guard let p = TailIndex.prefix(id) else { return .absent }
         lock.lock()
         defer { lock.unlock() }
-        if shared.contains(p) { return .shared }
+        if shared.contains(p) { return .shared(start) }
         return seqs[p].map(Place.row) ?? .absent
     }
 }

@@ -62,23 +62,24 @@ import Testing
             sql:
                 "DROP TRIGGER balances_no_update; UPDATE balances SET balance = balance + 1 WHERE height = 2 AND account = 'bank-b.example/eur';",
             block: 2),
-        // The newest index rows are in the tail (StoreTests tampers with rows moved out of it).
+        // The index rows of this short chain are all in the log's tail (StoreTests tampers with
+        // the id index, which takes them when the tail is full).
         Tamper(
             what: "the notice index",
-            sql: "DROP TRIGGER notices_tail_no_update; UPDATE notices_tail SET leaf_idx = 0 WHERE leaf_idx = 3;", block: 2),
+            sql: "DROP TRIGGER notices_log_no_update; UPDATE notices_log SET leaf_idx = 0 WHERE leaf_idx = 3;", block: 2),
         Tamper(what: "a deleted leaf", sql: "DROP TRIGGER leaves_no_delete; DELETE FROM leaves WHERE idx = 4;", block: 3),
-        Tamper(what: "a deleted index row", sql: "DELETE FROM notices_tail WHERE leaf_idx = 0;", block: 1),
+        Tamper(
+            what: "a deleted index row", sql: "DROP TRIGGER notices_log_no_delete; DELETE FROM notices_log WHERE leaf_idx = 0;", block: 1),
         Tamper(
             what: "an index row moved out of its block's range",
-            sql: "DROP TRIGGER notices_tail_no_update; UPDATE notices_tail SET seq = -1 WHERE leaf_idx = 2;", block: 2),
+            sql: "DROP TRIGGER notices_log_no_update; UPDATE notices_log SET seq = -1 WHERE leaf_idx = 2;", block: 2),
         Tamper(
             what: "an extra index row outside every block's range",
-            sql: "INSERT INTO notices_tail SELECT -1, id, status, height, 0, kind, code, message FROM notices_tail WHERE leaf_idx = 2;",
+            sql: "INSERT INTO notices_log SELECT -1, id, status, height, 0, kind, code, message FROM notices_log WHERE leaf_idx = 2;",
             block: 4),
         Tamper(
-            what: "an index row copied out of the tail",
-            sql: "INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail WHERE leaf_idx = 2;",
-            block: 2),
+            what: "an id index entry for a row of the tail",
+            sql: "INSERT INTO notices_ids SELECT cast(1 AS INTEGER), seq FROM notices_log WHERE leaf_idx = 2;", block: 3),
     ]
 
     @Test(arguments: tampering)

@@ -217,10 +217,11 @@ func temporaryDirectory() -> String {
         #expect(try ChainVerifier(store: direct.store).verify().get() == ChainVerifier(store: reference.store).verify().get())
     }
 
-    /// The newest index rows wait in the tail and move into the index, sorted, when the tail is
-    /// full. Every row is found by id, in either, by the writer and by another process that
-    /// opened the ledger before the rows were written (its map is stale); `verify` checks both
-    /// tables and finds a row deleted from either.
+    /// The newest index rows wait in the log's tail and go into the id index, sorted, when the
+    /// tail is full. Every row is found by id, by the writer and by another process that opened
+    /// the ledger before the rows were written (its map is stale). `verify` checks the id index
+    /// against the log: an entry missing, an extra entry, and entries past the last indexed block
+    /// are found, and so is a row deleted from the log.
     @Test func indexRowsMoveFromTheTailAndAreFoundEverywhere() throws {
         let f = try Fixture()
         let (dir, path, store, ledger) = try f.sqliteLedger(tailLimit: 5)
@@ -234,10 +235,8 @@ func temporaryDirectory() -> String {
         #expect(try other.notice(half.notice.id)?.status == .pending)
         func rows() throws -> (index: Int, tail: Int) {
             try DatabaseQueue(path: path).read { db in
-                (
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices") ?? -1,
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_tail") ?? -1
-                )
+                let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids") ?? -1
+                return (entries, (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_log") ?? -1) - entries)
             }
         }
         var ids: [String] = []
@@ -258,16 +257,41 @@ func temporaryDirectory() -> String {
             #expect(try s.notice(String(repeating: "0", count: 64)) == nil && s.notice("not an id") == nil)
         }
         #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
-        try DatabaseQueue(path: path).write { db in
-            try db.execute(sql: "DROP TRIGGER notices_no_delete; DELETE FROM notices WHERE leaf_idx = 4")
+        // Each change to the id index is found, then undone.
+        let fourth = ids[4]
+        let prefix = Int64(bitPattern: UInt64(fourth.prefix(16), radix: 16)!)
+        let seq = Int64(2 << 32 | 1)
+        let db = try DatabaseQueue(path: path)
+        for (sql, undo, reason) in [
+            (
+                "DROP TRIGGER notices_ids_no_delete; DELETE FROM notices_ids WHERE seq = \(seq)",
+                "INSERT INTO notices_ids VALUES (\(prefix), \(seq))", "notice \(fourth) of block 2 is missing from the id index"
+            ),
+            (
+                "INSERT INTO notices_ids VALUES (7, \(seq))", "DELETE FROM notices_ids WHERE prefix = 7",
+                "the id index has 13 entries for 12 indexed rows"
+            ),
+            (
+                "DROP TRIGGER notices_indexed_no_delete; DELETE FROM notices_indexed WHERE height = 4",
+                "INSERT INTO notices_indexed VALUES (4)", "the id index has entries past its last indexed block (6 in all)"
+            ),
+        ] {
+            try db.write { try $0.execute(sql: sql) }
+            let failure = try #require(throws: VerifyFailure.self) { try ChainVerifier(store: other).verify().get() }
+            #expect(failure.height == 5 && failure.reason == reason)
+            try db.write { try $0.execute(sql: undo) }
+        }
+        #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
+        try db.write { db in
+            try db.execute(sql: "DROP TRIGGER notices_log_no_delete; DELETE FROM notices_log WHERE leaf_idx = 4")
         }
         let failure = try #require(throws: VerifyFailure.self) { try ChainVerifier(store: other).verify().get() }
         #expect(failure.height == 2 && failure.reason == "the notice index differs from the block's leaves and rejections")
     }
 
-    /// A notice id must be in the index once. `notices` has it as its primary key; the tail has
-    /// no index on id, so `repeatedIDs` checks it for `verify`: an id twice in the tail, and an id
-    /// in both tables, are both found, with the higher height of their rows.
+    /// A notice id must be in the index once, and nothing in the log enforces it, so
+    /// `repeatedIDs` checks it for `verify`: an id twice among the indexed rows, twice in the
+    /// tail, and once in each, are all found, with the higher height of their rows.
     @Test func idsRepeatedAcrossTheTailAreFound() throws {
         let f = try Fixture()
         let (dir, path, store, ledger) = try f.sqliteLedger(tailLimit: 3)
@@ -278,20 +302,24 @@ func temporaryDirectory() -> String {
             let batch = try (0..<2).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
             ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t).blocks.flatMap(\.committed)
         }
-        // Block 2 moved the first four rows into `notices`; the tail is empty.
+        // Block 2 put the first four rows into the id index; the tail is empty.
         #expect(try store.repeatedIDs().isEmpty)
         let third = try f.deposit("9.00", nonce: "third", at: t)
         _ = try ledger.commit(Ledger.check([third], in: ledger.state), key: f.validator, now: t)
         #expect(try ChainVerifier(store: store).verify().get().leaves == 5)
+        let prefix = Int64(bitPattern: UInt64(ids[1].prefix(16), radix: 16)!)
         try DatabaseQueue(path: path).write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 9, 'deposit');
-                    INSERT INTO notices_tail (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 8, 'deposit');
-                    """, arguments: [(3 << 32) | 7, ids[0], (3 << 32) | 8, third.notice.id])
+                    INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 9, 'deposit');
+                    INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 3, 8, 'deposit');
+                    INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', 2, 7, 'deposit');
+                    INSERT INTO notices_ids (prefix, seq) VALUES (?, ?);
+                    """, arguments: [(3 << 32) | 7, ids[0], (3 << 32) | 8, third.notice.id, (2 << 32) | 7, ids[1], prefix, (2 << 32) | 7])
         }
-        #expect(try store.repeatedIDs().map(\.id).sorted() == [ids[0], third.notice.id].sorted())
-        #expect(try store.repeatedIDs().allSatisfy { $0.height == 3 })
+        let repeated = try store.repeatedIDs()
+        #expect(repeated.map(\.id).sorted() == [ids[0], ids[1], third.notice.id].sorted())
+        #expect(repeated.map(\.height) == [2, 3, 3])
     }
 
     /// A block that the store fails to write leaves nothing behind: the notices `commit` was
@@ -420,14 +448,15 @@ func temporaryDirectory() -> String {
         #expect(
             throws: CairnError(
                 .storage,
-                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 3; use the cairn that made it")
+                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 4; use the cairn that made it")
         ) { try SQLiteStore.open(path: future) }
     }
 
     /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height, every index
-    /// row in `notices`) is brought to schema 3 when it is opened: the leaf-hash rows go (they are
-    /// recomputed from the leaves, so even wrong ones are harmless), an empty index tail is added,
-    /// and lookups, proofs and `verify` work as before.
+    /// row in `notices`, keyed by id) is brought to schema 4 when it is opened, through 2 and 3:
+    /// the leaf-hash rows go (they are recomputed from the leaves, so even wrong ones are
+    /// harmless), the index rows move to the log with their entries in the id index, and lookups,
+    /// proofs and `verify` work as before.
     @Test func ledgerOfSchema1IsMigrated() throws {
         let f = try Fixture()
         let dir = temporaryDirectory()
@@ -457,8 +486,11 @@ func temporaryDirectory() -> String {
                     CREATE INDEX nodes_by_height ON nodes(height);
                     CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
                     CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT, 'nodes is append-only'); END;
-                    INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_tail;
-                    DROP TABLE notices_tail;
+                    \(Self.schema3Index(height: "notices_by_height ON notices(height)"))
+                    INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_log;
+                    DROP TABLE notices_log;
+                    DROP TABLE notices_ids;
+                    DROP TABLE notices_indexed;
                     DROP TRIGGER meta_no_update;
                     UPDATE meta SET value = CAST('1' AS BLOB) WHERE key = 'schema';
                     CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
@@ -474,15 +506,87 @@ func temporaryDirectory() -> String {
         #expect(try ledger.store.notice(more.notice.id)?.leafIndex == 7)
         #expect(try ChainVerifier(store: ledger.store).verify().get().leaves == 8)
         let after = try DatabaseQueue(path: LedgerDirectory(dir).database)
-        let (schema, leafRows, heightColumns) = try after.read { db in
+        let (schema, leafRows, heightColumns, entries) = try after.read { db in
             (
                 try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'schema'"),
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE level = 0"),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'height'")
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'height'"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids")
             )
         }
-        #expect(schema == "3" && leafRows == 0 && heightColumns == 0)
+        #expect(schema == "4" && leafRows == 0 && heightColumns == 0 && entries == 7)
         #expect(throws: (any Error).self) { try after.write { try $0.execute(sql: "DELETE FROM nodes") } }
+    }
+
+    /// Schema 3's `notices`, keyed by id, with its append-only triggers and its index by `height`.
+    static func schema3Index(height: String) -> String {
+        """
+        CREATE TABLE notices (
+            id TEXT PRIMARY KEY, status TEXT NOT NULL, height INTEGER NOT NULL, leaf_idx INTEGER,
+            kind TEXT, code TEXT, message TEXT) WITHOUT ROWID;
+        CREATE INDEX \(height);
+        CREATE INDEX notices_history ON notices(kind, leaf_idx) WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+        CREATE TRIGGER notices_no_update BEFORE UPDATE ON notices BEGIN SELECT RAISE(ABORT, 'notices is append-only'); END;
+        CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices BEGIN SELECT RAISE(ABORT, 'notices is append-only'); END;
+        """
+    }
+
+    /// A ledger of schema 3 (rows moved out of the tail into `notices`, keyed by id, and the
+    /// newest in the tail) is brought to schema 4 when it is opened: the moved rows join the log,
+    /// with their entries in the id index, the tail stays the tail, and lookups, `verify` and
+    /// further blocks work; its rows still go into the id index when the tail fills.
+    @Test func ledgerOfSchema3IsMigrated() throws {
+        let f = try Fixture()
+        let (dir, path, _, ledger) = try f.sqliteLedger(tailLimit: 4)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        var ids: [String] = []
+        for round in 0..<3 {
+            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
+            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
+        }
+        // Block 2 indexed six rows; block 3's three are in the tail.
+        let db = try DatabaseQueue(path: path)
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    \(Self.schema3Index(height: "notices_by_height ON notices(height, status, leaf_idx, code, message)"))
+                    INSERT INTO notices SELECT id, status, height, leaf_idx, kind, code, message FROM notices_log WHERE height <= 2;
+                    CREATE TABLE notices_tail (
+                        seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
+                        leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
+                    CREATE INDEX notices_tail_history ON notices_tail(kind, leaf_idx)
+                        WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+                    CREATE TRIGGER notices_tail_no_update BEFORE UPDATE ON notices_tail
+                        BEGIN SELECT RAISE(ABORT, 'notices_tail is append-only'); END;
+                    INSERT INTO notices_tail SELECT * FROM notices_log WHERE height > 2;
+                    DROP TABLE notices_log;
+                    DROP TABLE notices_ids;
+                    DROP TABLE notices_indexed;
+                    DROP TRIGGER meta_no_update;
+                    UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'schema';
+                    """)
+        }
+        try db.close()
+        let store = try SQLiteStore.open(path: path, tailLimit: 4)
+        let migrated = try Ledger(store: store)
+        let found = try store.notices(ids)
+        #expect(ids.enumerated().allSatisfy { i, id in found[id]?.leafIndex == UInt64(i) })
+        #expect(try ChainVerifier(store: store).verify().get().leaves == 9)
+        let more = try f.deposit("8.00", nonce: "more", at: t)
+        _ = try migrated.commit(Ledger.check([more], in: migrated.state), key: f.validator, now: t)
+        #expect(try store.notice(more.notice.id)?.leafIndex == 9)
+        #expect(try ChainVerifier(store: store).verify().get().leaves == 10)
+        let (schema, entries, indexed, legacy) = try DatabaseQueue(path: path).read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'schema'"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids"),
+                try Int64.fetchAll(db, sql: "SELECT height FROM notices_indexed"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name IN ('notices', 'notices_tail')")
+            )
+        }
+        // The fourth tail row filled the tail: block 4 indexed rows 7 to 10.
+        #expect(schema == "4" && entries == 10 && indexed == [2, 4] && legacy == 0)
     }
 
     /// The verifier checks leaves a chunk ahead of the replay. Whatever the chunk size, a chain with

@@ -54,9 +54,15 @@ public final class Notice: Sendable {
         public var removeKeys: [VerifierKey]
     }
 
-    public let body: JSONValue
     /// `JCS(body)`.
     public let canonicalBody: [UInt8]
+    /// The body, parsed again from `canonicalBody` when asked for. It is not kept: the fields
+    /// above are what the ledger reads, and a parsed tree's many small allocations would follow
+    /// each notice through admission and sealing to be freed on the ledger's thread.
+    public var body: JSONValue {
+        guard let value = try? JSON.parse(canonicalBody) else { preconditionFailure("a notice's canonical body parses") }
+        return value
+    }
     /// Lowercase hex `SHA-256(signing message)`.
     public let id: String
     public let kind: Kind
@@ -133,7 +139,6 @@ public final class Notice: Sendable {
             contract = try Notice.contractFields(kind, &r)
         }
         try r.finish()
-        self.body = body
         canonicalBody = JSON.canonical(body)
         id = Hash.sha256(Notice.signingTag + canonicalBody).hex
     }
