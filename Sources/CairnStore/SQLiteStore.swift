@@ -49,7 +49,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA page_size = \(pageSize); VACUUM")
         }
-        let pool = try open(path)
+        let pool = try open(path, cacheKiB: defaultCacheKiB)
         try pool.write { db in
             try db.execute(sql: Schema.create)
             try db.execute(sql: Schema.sideTables)
@@ -65,7 +65,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// Opens an existing ledger, first bringing one of an earlier schema up to date. Fails closed:
     /// a missing file, a file that is not a Cairn ledger (left untouched), a schema this build does
     /// not read, or a block 0 that does not commit to its genesis is an error. Nothing is created.
-    public static func open(path: String, tailLimit: Int = defaultTailLimit) throws -> SQLiteStore {
+    /// Each connection's page cache, in KiB: enough for the id index of about 10^6 notices, which
+    /// admission looks up at random (SQLite's default is 2 MiB).
+    public static let defaultCacheKiB = 32_768
+    /// For a process that reads the ledger once, in order, as `cairn verify` does: a larger cache
+    /// saves it little, and would make its memory grow with the ledger up to the cache's size.
+    public static let scanCacheKiB = 8_192
+
+    public static func open(path: String, tailLimit: Int = defaultTailLimit, cacheKiB: Int = defaultCacheKiB) throws -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't open the ledger: \(path) does not exist (only `cairn init` creates one)")
         }
@@ -81,7 +88,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 "couldn't open the ledger: \(path) is of schema \(schema), and this cairn reads schemas 1 to \(Schema.version); use the cairn that made it"
             )
         }
-        let pool = try open(path)
+        let pool = try open(path, cacheKiB: cacheKiB)
         try upgrade(pool, path: path)
         let (genesisBytes, header) = try pool.read { db in
             (
@@ -99,13 +106,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit)
     }
 
-    private static func open(_ path: String) throws -> DatabasePool {
+    private static func open(_ path: String, cacheKiB: Int) throws -> DatabasePool {
         var config = Configuration()
         config.busyMode = .timeout(10)
-        // Index pages of the id-keyed tables are hit at random; a bounded 32 MiB cache per
-        // connection keeps them in memory (SQLite's default is 2 MiB).
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             db.add(function: idPrefix)
         }
         let pool = try DatabasePool(path: path, configuration: config)

@@ -360,7 +360,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try CairnCLI.run(output) {
-            let store = try SQLiteStore.open(path: LedgerDirectory(data.data).database)
+            let store = try SQLiteStore.open(path: LedgerDirectory(data.data).database, cacheKiB: SQLiteStore.scanCacheKiB)
             let verifier = ChainVerifier(store: store, progress: Progress.terminal("verifying block"))
             switch try verifier.verify() {
             case .success(let r):
