@@ -231,8 +231,8 @@ public final class Ledger {
                 let (a, checks) = try Rules.admitted(e, in: state, now: now, signaturesVerified: true)
                 if direct, a.complete, pooled[group.id] == nil {
                     let bytes = group.leaf?.bytes ?? e.leaf
-                    var entry = ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))
-                    entry.checks = checks
+                    let entry = ParsedEntry(
+                        leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes), checks: checks)
                     sealNow.append(DirectEntry(members: group.members, entry: entry))
                     continue
                 }
@@ -265,22 +265,24 @@ public final class Ledger {
     private var parsedPool: [String: ParsedEntry] = [:]
     static let parsedPoolLimit = 50_000
 
-    struct ParsedEntry: Sendable {
-        var leaf: [UInt8]
-        var envelope: Envelope
-        var leafHash: Hash
+    /// Immutable, and a class, as `CheckedEnvelope` is: it is copied on its way into a block.
+    final class ParsedEntry: Sendable {
+        let leaf: [UInt8]
+        let envelope: Envelope
+        let leafHash: Hash
         /// What admission worked out, for sealing to reuse (see `Rules.Checks`).
-        var checks: Rules.Checks?
+        let checks: Rules.Checks?
 
         /// Parses a pool row.
-        init(leaf: [UInt8]) throws(CairnError) {
+        convenience init(leaf: [UInt8]) throws(CairnError) {
             self.init(leaf: leaf, envelope: try Envelope(leaf: leaf), leafHash: Merkle.leafHash(leaf))
         }
 
-        init(leaf: [UInt8], envelope: Envelope, leafHash: Hash) {
+        init(leaf: [UInt8], envelope: Envelope, leafHash: Hash, checks: Rules.Checks? = nil) {
             self.leaf = leaf
             self.envelope = envelope
             self.leafHash = leafHash
+            self.checks = checks
         }
     }
 

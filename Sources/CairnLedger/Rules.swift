@@ -20,22 +20,27 @@ public struct Admission: Sendable, Equatable {
 
 /// A submission with its signatures checked against the keys of one state, off the ledger's
 /// thread (see `Ledger.check`).
-public struct CheckedEnvelope: Sendable {
-    public var envelope: Envelope
+///
+/// Immutable, and a class: admission passes batches of them around, and a copy of a class is one
+/// reference rather than one per field, retained on the ledger's thread.
+public final class CheckedEnvelope: Sendable {
+    public let envelope: Envelope
     /// Why a signature does not verify; nil when all do.
-    public var failure: CairnError?
+    public let failure: CairnError?
     /// The `keysVersion` of the state checked against: admission checks again if keys changed since.
-    public var keysVersion: Int
+    public let keysVersion: Int
     /// The envelope's leaf bytes and Merkle leaf hash, worked out here too, off the ledger's thread.
-    public var leaf: [UInt8]
-    public var leafHash: Hash
+    public let leaf: [UInt8]
+    public let leafHash: Hash
 
     public init(_ envelope: Envelope, in state: LedgerState) {
         self.envelope = envelope
         keysVersion = state.keysVersion
         leaf = envelope.leaf
         leafHash = Merkle.leafHash(leaf)
+        var failure: CairnError?
         do throws(CairnError) { try Rules.verifySignatures(envelope, in: state) } catch { failure = error }
+        self.failure = failure
     }
 }
 
