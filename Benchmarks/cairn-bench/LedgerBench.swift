@@ -34,7 +34,8 @@ struct LedgerBench {
             // As in the node: submissions are parsed and their signatures checked on all cores
             // (there by the request handlers), while the ledger thread admits and seals them, a
             // block at a time, straight into blocks (`Ledger.commit`).
-            let checker = Checker(submissions: submissions, batch: plan.batch, ahead: max(2, plan.block / plan.batch), state: ledger.state)
+            let checker = Checker(
+                submissions: submissions, batch: plan.batch, ahead: max(4, 2 * plan.block / plan.batch), state: ledger.state)
             var ledgerThread = 0.0
             var waiting: [CheckedEnvelope] = []
             func commitWaiting() throws {
@@ -167,9 +168,9 @@ struct LedgerBench {
     }
 
     /// Parses submissions and checks their signatures on all cores, a batch at a time, up to
-    /// `ahead` batches ahead of the ledger thread that takes them with `next()`. The bench keeps at
-    /// least a block's worth in flight, as a node's clients would, so the checks go on while a
-    /// block seals.
+    /// `ahead` batches ahead of the ledger thread that takes them with `next()`. The bench keeps
+    /// two blocks' worth in flight (at least 4 batches), as a node's clients would, so the checks
+    /// go on while a block seals, even one that adds the tail to the id index.
     final class Checker: @unchecked Sendable {
         private let condition = NSCondition()
         private var ready: [[CheckedEnvelope]] = []

@@ -241,16 +241,18 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
-                out[id] = try tailRow.find(id, in: tail)
-                guard out[id] == nil else { continue }
-                if let prefix = TailIndex.prefix(id) {
+                // Only hits are hashed into `out`: nearly every id is new.
+                var found = try tailRow.find(id, in: tail)
+                if found == nil, let prefix = TailIndex.prefix(id) {
                     try indexed.run({ $0.int(Int64(bitPattern: prefix)) }) { c in
                         let r = SQLiteStore.record(c)
-                        if r.id == id { out[id] = r }
+                        if r.id == id { found = r }
                     }
                 }
-                guard out[id] == nil else { continue }
-                try pending.run({ $0.text(id) }) { c in out[id] = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
+                if found == nil {
+                    try pending.run({ $0.text(id) }) { c in found = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
+                }
+                if let found { out[id] = found }
             }
             return out
         }
@@ -403,7 +405,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func append(_ c: BlockCommit) throws {
         let h = c.block.header
         let height = Int64(h.height)
-        var added: [(id: String, seq: Int64)] = []
+        // Each row's id prefix (see `TailIndex`) and seq, for the map once the block is committed.
+        var added: [(prefix: UInt64?, seq: Int64)] = []
         var movedAll = false
         try pool.write { db in
             // Index rows are appended to the log (see `Schema.log`). An id already in the tail is
@@ -443,7 +446,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.int(idx)
                     $0.text(l.kind)
                 }
-                added.append((l.id, seq))
+                added.append((TailIndex.prefix(l.id), seq))
             }
             for r in c.rejections {
                 let seq = SQLiteStore.logSeq(height: height, place: added.count)
@@ -454,7 +457,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     $0.text(r.code)
                     $0.text(r.message)
                 }
-                added.append((r.id, seq))
+                added.append((TailIndex.prefix(r.id), seq))
             }
             // A full tail goes into the id index, sorted, so each of its pages is written once.
             movedAll = tailRows + added.count >= tailLimit

@@ -52,21 +52,21 @@ final class TailIndex: @unchecked Sendable {
             rows = 0
             start = try SQLiteStore.tailStart(db)
             try RowStatement(db, "SELECT seq, id FROM notices_log WHERE seq >= ?").run(
-                { $0.int(start) }, row: { add(id: $0.text(1) ?? "", seq: $0.int(0)) })
+                { $0.int(start) }, row: { add(prefix: TailIndex.prefix($0.text(1) ?? ""), seq: $0.int(0)) })
             height = head
         }
         return rows
     }
 
-    private func add(id: String, seq: Int64) {
+    private func add(prefix: UInt64?, seq: Int64) {
         rows += 1
-        guard let p = TailIndex.prefix(id) else { return }
+        guard let p = prefix else { return }
         if seqs[p] == nil { seqs[p] = seq } else { shared.insert(p) }
     }
 
     /// After block `h`'s transaction committed: its rows, or an empty tail if the block added
     /// the tail to the id index. Skipped if a reader already loaded that state.
-    func committed(_ added: [(id: String, seq: Int64)], movedAll: Bool, height h: Int64) {
+    func committed(_ added: [(prefix: UInt64?, seq: Int64)], movedAll: Bool, height h: Int64) {
         lock.lock()
         defer { lock.unlock() }
         guard h > height else { return }
@@ -76,7 +76,7 @@ final class TailIndex: @unchecked Sendable {
             rows = 0
             start = SQLiteStore.logSeq(height: h + 1, place: 0)
         } else {
-            for a in added { add(id: a.id, seq: a.seq) }
+            for a in added { add(prefix: a.prefix, seq: a.seq) }
         }
         height = h
     }
