@@ -62,9 +62,6 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return store
     }
 
-    /// Opens an existing ledger, first bringing one of an earlier schema up to date. Fails closed:
-    /// a missing file, a file that is not a Cairn ledger (left untouched), a schema this build does
-    /// not read, or a block 0 that does not commit to its genesis is an error. Nothing is created.
     /// Each connection's page cache, in KiB: enough for the id index of about 10^6 notices, which
     /// admission looks up at random (SQLite's default is 2 MiB).
     public static let defaultCacheKiB = 32_768
@@ -72,6 +69,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// saves it little, and would make its memory grow with the ledger up to the cache's size.
     public static let scanCacheKiB = 8_192
 
+    /// Opens an existing ledger, first bringing one of an earlier schema up to date. Fails closed:
+    /// a missing file, a file that is not a Cairn ledger (left untouched), a schema this build does
+    /// not read, or a block 0 that does not commit to its genesis is an error. Nothing is created.
     public static func open(path: String, tailLimit: Int = defaultTailLimit, cacheKiB: Int = defaultCacheKiB) throws -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CairnError(.storage, "couldn't open the ledger: \(path) does not exist (only `cairn init` creates one)")
@@ -412,7 +412,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // Index rows are appended to the log (see `Schema.log`). An id already in the tail is
             // refused here; the ledger looks every id up before it commits it, and `verify` finds
             // an id anywhere twice.
-            let tailRows = try tail.refresh(db)
+            let (tailRows, tailStart) = try tail.refresh(db)
             let tailRow = try TailRow(db)
             for id in c.leaves.map(\.id) + c.rejections.map(\.id) where try tailRow.find(id, in: tail) != nil {
                 throw CairnError(.storage, "couldn't write block \(height): notice \(id) is already in the index")
@@ -466,7 +466,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     sql: """
                         INSERT INTO notices_ids (prefix, seq)
                             SELECT cairn_id_prefix(id), seq FROM notices_log WHERE seq >= ? ORDER BY 1, 2
-                        """, arguments: [tail.start])
+                        """, arguments: [tailStart])
                 try db.execute(sql: "INSERT INTO notices_indexed (height) VALUES (?)", arguments: [height])
             }
             for id in c.pooled { try unpend.run { $0.text(id) } }

@@ -17,7 +17,7 @@ final class TailIndex: @unchecked Sendable {
     /// Rows in the tail.
     private var rows = 0
     /// The first `seq` of the tail (`SQLiteStore.tailStart`).
-    private(set) var start: Int64 = 0
+    private var start: Int64 = 0
 
     /// The first 8 bytes of a lowercase hex id; nil for anything else.
     static func prefix(_ id: String) -> UInt64? {
@@ -39,10 +39,12 @@ final class TailIndex: @unchecked Sendable {
     }
 
     /// Brings the map up to what `db` sees if the head moved on since; returns the tail's row
-    /// count. A reader whose snapshot is older than the map keeps the map: rows it cannot see
-    /// yet are simply not found. A writer calls this before it adds a block.
+    /// count and first `seq`. A reader whose snapshot is older than the map keeps the map: rows
+    /// it cannot see yet are not found, nor are rows that a block after its snapshot added to the
+    /// id index (the snapshot lacks their entries); a lookup in a later snapshot finds them. A
+    /// writer calls this before it adds a block.
     @discardableResult
-    func refresh(_ db: Database) throws -> Int {
+    func refresh(_ db: Database) throws -> (rows: Int, start: Int64) {
         lock.lock()
         defer { lock.unlock() }
         let head = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? -1
@@ -55,7 +57,7 @@ final class TailIndex: @unchecked Sendable {
                 { $0.int(start) }, row: { add(prefix: TailIndex.prefix($0.text(1) ?? ""), seq: $0.int(0)) })
             height = head
         }
-        return rows
+        return (rows, start)
     }
 
     private func add(prefix: UInt64?, seq: Int64) {
