@@ -5,13 +5,11 @@ import Foundation
 
 /// Grows one real ledger (SQLite, FULL sync) through the plan's sizes with fully signed transfers
 /// (2 signatures each), and at each size measures ingest, proofs, audit, memory and storage.
+/// Ingest and audit at a size are read against verifies measured just before that size's ingest.
 struct LedgerBench {
     let plan: Plan
     let work: String
-    let baselines: Baselines
     static let partners = 8
-
-    var limit: Double { baselines.verifyAllCores / 2 }
 
     func run(report: inout Report) throws {
         let keys = try (0..<Self.partners).map {
@@ -29,6 +27,10 @@ struct LedgerBench {
             FileHandle.standardError.write(Data("ledger at \(size) notices\n".utf8))
             // Submissions arrive as JSON bytes, signed by payer and payee (signing is not timed).
             let submissions = Self.signedTransfers(from: ids.count, to: size, keys: keys, clock: clock)
+            // This size's ratios are read against verifies measured now (see `verifyRates`).
+            let (one, all) = try Baselines.verifyRates(seconds: plan.seconds)
+            let limit = all / 2
+            report.add("signature limit, measured before ingest at \(size)", limit, "notices/s", baseline: "all-core verifies / 2")
             let start = now()
             let cpuStart = cpuTime()
             // As in the node: submissions are parsed and their signatures checked on all cores
@@ -64,7 +66,7 @@ struct LedgerBench {
             let perNotice = 1e6 / Double(submissions.count)
             // The core time a notice costs, against its two signature checks alone: on 2 cores
             // the ingest ratio cannot exceed (2 verifies) / (core time per notice).
-            let twoVerifies = 2e6 / baselines.verifyOneCore
+            let twoVerifies = 2e6 / one
             report.add(
                 "  core time per notice, all threads", cpu * perNotice, "µs/notice", baseline: "2 verifies on one core",
                 ratio: twoVerifies / (cpu * perNotice))
@@ -72,7 +74,7 @@ struct LedgerBench {
             report.add("  ledger thread: admission and sealing (rules, leaves, block commit)", ledgerThread * perNotice, "µs/notice")
             leafBytes += submissions.reduce(0) { $0 + $1.count }
             try proofs(ledger: ledger, genesis: genesis, ids: ids, size: size, report: &report)
-            try audit(dir: dir, size: size, report: &report)
+            try audit(dir: dir, size: size, limit: limit, report: &report)
             let disk = ["", "-wal", "-shm"].compactMap {
                 (try? FileManager.default.attributesOfItem(atPath: dir.database + $0)[.size] as? NSNumber)?.doubleValue
             }.reduce(0, +)
@@ -113,7 +115,7 @@ struct LedgerBench {
     }
 
     /// `cairn verify` as a subprocess: notices per second against the signature limit, and its peak RSS.
-    func audit(dir: LedgerDirectory, size: Int, report: inout Report) throws {
+    func audit(dir: LedgerDirectory, size: Int, limit: Double, report: inout Report) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("cairn").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {

@@ -38,7 +38,7 @@ struct Bench {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: work) } }
 
         let base = try Baselines.measure(plan: plan, work: work, report: &report)
-        try LedgerBench(plan: plan, work: work, baselines: base).run(report: &report)
+        try LedgerBench(plan: plan, work: work).run(report: &report)
         try NodeBench(plan: plan, work: work, baselines: base).run(report: &report)
 
         print(report.table())
