@@ -129,7 +129,7 @@ public final class Ledger {
     /// being written to the pool, read back and deleted. One that the block's state refuses
     /// (overdraft, unknown ref) is refused as `submit` would refuse it, and recorded nowhere.
     /// A notice that a block commits or rejects says so, with its height (and leaf index).
-    public func commit(_ checked: [CheckedEnvelope], key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> (
+    public func commit(_ checked: [CheckedEnvelope], key: SigningKey, now: Timestamp, max: Int = Ledger.blockMax) throws -> (
         results: [Result<SubmitResult, CairnError>], blocks: [SealResult]
     ) {
         var (results, direct) = try admit(checked, now: now, direct: true)
@@ -334,9 +334,13 @@ public final class Ledger {
 
     // MARK: Sealing
 
+    /// How many notices a block holds at most, unless the caller says otherwise (a node cuts
+    /// smaller blocks: `NodeConfig.blockMax`).
+    public static let blockMax = 10_000
+
     /// Cuts one block of at most `max` complete notices, in arrival order, at `now` (or the previous
     /// block's time if the clock went back). Returns nil, and writes nothing, when none are complete.
-    public func seal(key: SigningKey, now: Timestamp, max: Int = 10_000) throws -> SealResult? {
+    public func seal(key: SigningKey, now: Timestamp, max: Int = Ledger.blockMax) throws -> SealResult? {
         var none = ArraySlice<DirectEntry>()
         return try seal(key: key, now: now, max: max, direct: &none) { _, _ in }
     }

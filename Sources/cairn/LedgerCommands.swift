@@ -56,7 +56,7 @@ struct Submit: ParsableCommand {
             that submitting and then running `cairn seal` until nothing is left would cut.
             """)
     var seal = false
-    @Option(help: "With --seal: at most this many notices in a block (default 10000).") var max: Int?
+    @Option(help: "With --seal: at most this many notices in a block (default \(Ledger.blockMax)).") var max: Int?
     @OptionGroup var output: OutputOptions
 
     /// What one file got: its id, status and what it still needs, and the refusal if any (a
@@ -123,7 +123,7 @@ struct Submit: ParsableCommand {
             seal
             ? try ledger.commit(
                 Ledger.check(envelopes, in: ledger.state), key: try LedgerDirectory(target.data!).validatorKey(), now: now(),
-                max: max ?? 10_000
+                max: max ?? Ledger.blockMax
             ).results
             : try ledger.submit(envelopes, now: now())
         return results.map { result in
@@ -169,7 +169,7 @@ struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cut one block of the complete pending notices.")
 
     @OptionGroup var data: DataOption
-    @Option(help: "At most this many notices in the block.") var max = 10_000
+    @Option(help: "At most this many notices in the block.") var max = Ledger.blockMax
     @OptionGroup var output: OutputOptions
 
     func run() throws {
