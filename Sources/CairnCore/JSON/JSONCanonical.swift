@@ -20,7 +20,14 @@ public enum JSON {
     /// - Precondition: every number is finite and every object's keys are unique (always true
     ///   for values from `parse`); violations trap.
     public static func canonical(_ value: JSONValue) -> [UInt8] {
-        var writer = CanonicalWriter()
+        canonical(value, after: [])
+    }
+
+    /// `prefix` followed by the canonical bytes of `value`, in one buffer of at least `capacity`
+    /// bytes: a notice's signing message is its tag and its canonical body.
+    public static func canonical(_ value: JSONValue, after prefix: [UInt8], capacity: Int = 256) -> [UInt8] {
+        var writer = CanonicalWriter(capacity: capacity)
+        writer.out += prefix
         writer.write(value)
         return writer.out
     }
@@ -72,7 +79,7 @@ public enum JSON {
 struct CanonicalWriter {
     var out: [UInt8] = []
 
-    init() { out.reserveCapacity(256) }
+    init(capacity: Int = 256) { out.reserveCapacity(capacity) }
 
     mutating func write(_ value: JSONValue) {
         switch value {

@@ -54,8 +54,11 @@ public final class Notice: Sendable {
         public var removeKeys: [VerifierKey]
     }
 
+    /// `cairn/v1/notice\n || JCS(body)`: what the parties sign, and what the id hashes. Kept
+    /// whole, so that each signature check and the leaf read it without copying.
+    public let signingMessage: [UInt8]
     /// `JCS(body)`.
-    public let canonicalBody: [UInt8]
+    public var canonicalBody: ArraySlice<UInt8> { signingMessage[Notice.signingTag.count...] }
     /// The body, parsed again from `canonicalBody` when asked for. It is not kept: the fields
     /// above are what the ledger reads, and a parsed tree's many small allocations would follow
     /// each notice through admission and sealing to be freed on the ledger's thread.
@@ -75,9 +78,6 @@ public final class Notice: Sendable {
     public let money: Money?
     public let memberUpdate: MemberUpdate?
     public let contract: ContractFields?
-
-    /// `cairn/v1/notice\n || JCS(body)`.
-    public var signingMessage: [UInt8] { Notice.signingTag + canonicalBody }
 
     /// Checks the body's shape: required fields, types, formats. Refuses unknown fields, numbers where
     /// strings belong, and malformed ids, times and keys, naming the JSON path.
@@ -139,8 +139,9 @@ public final class Notice: Sendable {
             contract = try Notice.contractFields(kind, &r)
         }
         try r.finish()
-        canonicalBody = JSON.canonical(body)
-        id = Hash.sha256(Notice.signingTag + canonicalBody).hex
+        // One buffer, sized for a typical notice so it does not grow while it is written.
+        signingMessage = JSON.canonical(body, after: Notice.signingTag, capacity: 512)
+        id = Hash.sha256(signingMessage).hex
     }
 }
 
