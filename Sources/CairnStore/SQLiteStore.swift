@@ -234,7 +234,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
             // the tail, then the id index, then the pool.
-            try tail.refresh(db)
+            // An id index or a pool that is empty is not probed: no block has filled the tail
+            // yet (the tail's first `seq` is 0), or every notice arrives complete.
+            let hasIndex = try tail.refresh(db).start > 0
+            let hasPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
             let tailRow = try TailRow(db)
             let indexed = try RowStatement(
                 db, "SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq IN (SELECT seq FROM notices_ids WHERE prefix = ?)")
@@ -243,13 +246,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for id in ids {
                 // Only hits are hashed into `out`: nearly every id is new.
                 var found = try tailRow.find(id, in: tail)
-                if found == nil, let prefix = TailIndex.prefix(id) {
+                if found == nil, hasIndex, let prefix = TailIndex.prefix(id) {
                     try indexed.run({ $0.int(Int64(bitPattern: prefix)) }) { c in
                         let r = SQLiteStore.record(c)
                         if r.id == id { found = r }
                     }
                 }
-                if found == nil {
+                if found == nil, hasPending {
                     try pending.run({ $0.text(id) }) { c in found = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
                 }
                 if let found { out[id] = found }
