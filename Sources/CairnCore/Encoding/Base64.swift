@@ -15,9 +15,14 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the encoding of `bytes` to `out`.
+    /// Appends the encoding of `bytes` to `out`, reading them in place when they are contiguous.
     static func encode(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
-        let input = Array(bytes)
+        if bytes.withContiguousStorageIfAvailable({ encode($0, into: &out) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { encode($0, into: &out) }
+        }
+    }
+
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + (input.count + 2) / 3 * 4)
         var i = 0
         while i + 3 <= input.count {
@@ -38,7 +43,12 @@ public enum Base64 {
     }
 
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
+        // A native string's UTF-8 is read in place; only other strings are copied first.
+        if let out = text.utf8.withContiguousStorageIfAvailable(decode) { return out }
+        return Array(text.utf8).withUnsafeBufferPointer(decode)
+    }
+
+    private static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard input.count % 4 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(input.count / 4 * 3)

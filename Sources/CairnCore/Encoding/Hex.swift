@@ -17,7 +17,11 @@ public enum Hex {
 
     /// Decodes lowercase hex only; returns nil on odd length, uppercase or any other character.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
+        if let out = text.utf8.withContiguousStorageIfAvailable(decode) { return out }
+        return Array(text.utf8).withUnsafeBufferPointer(decode)
+    }
+
+    private static func decode(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count / 2)
