@@ -239,8 +239,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let hasIndex = try tail.refresh(db).start > 0
             let hasPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
             let tailRow = try TailRow(db)
+            // A join, not `seq IN (SELECT ...)`: SQLite builds a temporary table for the
+            // subquery each time the statement runs.
             let indexed = try RowStatement(
-                db, "SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq IN (SELECT seq FROM notices_ids WHERE prefix = ?)")
+                db, "SELECT \(SQLiteStore.recordColumns) FROM notices_ids JOIN notices_log USING (seq) WHERE prefix = ?")
             let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
             var out: [String: NoticeRecord] = [:]
             for id in ids {
