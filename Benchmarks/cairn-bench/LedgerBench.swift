@@ -60,6 +60,8 @@ struct LedgerBench {
             if !waiting.isEmpty { try commitWaiting() }
             let elapsed = now() - start
             let cpu = cpuTime() - cpuStart
+            let (_, allAfter) = try Baselines.verifyRates(seconds: plan.seconds)
+            report.add("signature limit, measured after ingest at \(size)", allAfter / 2, "notices/s", baseline: "all-core verifies / 2")
             let ingest = Double(submissions.count) / elapsed
             report.add(
                 "ingest at \(size), 2 sig/notice, FULL sync", ingest, "notices/s", baseline: "signature limit", ratio: ingest / limit)
