@@ -231,36 +231,50 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     public func notices(_ ids: [String]) throws -> [String: NoticeRecord] {
-        try pool.read { db in
-            // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
-            // the tail, then the id index, then the pool.
-            // An id index or a pool that is empty is not probed: no block has filled the tail
-            // yet (the tail's first `seq` is 0), or every notice arrives complete.
-            let hasIndex = try tail.refresh(db).start > 0
-            let hasPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
-            let tailRow = try TailRow(db)
-            // A join, not `seq IN (SELECT ...)`: SQLite builds a temporary table for the
-            // subquery each time the statement runs.
-            let indexed = try RowStatement(
-                db, "SELECT \(SQLiteStore.recordColumns) FROM notices_ids JOIN notices_log USING (seq) WHERE prefix = ?")
-            let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
-            var out: [String: NoticeRecord] = [:]
-            for id in ids {
-                // Only hits are hashed into `out`: nearly every id is new.
-                var found = try tailRow.find(id, in: tail)
-                if found == nil, hasIndex, let prefix = TailIndex.prefix(id) {
-                    try indexed.run({ $0.int(Int64(bitPattern: prefix)) }) { c in
+        try pool.read { db in try notices(ids, in: db) }
+    }
+
+    /// The lookups of `notices`, in `db`'s snapshot.
+    func notices(_ ids: [String], in db: Database) throws -> [String: NoticeRecord] {
+        // A batch's lookups, nearly all misses, through SQLite's C API (see `RowStatement`):
+        // the tail, then the id index, then the pool.
+        var (map, start) = (tail, try tail.refresh(db).start)
+        if start > (try SQLiteStore.tailStart(db)) {
+            // The process's map is past an id index move that this snapshot cannot see: the
+            // snapshot has neither the moved rows' entries nor, in the map, their places. Its
+            // own tail is read for this call.
+            map = TailIndex()
+            start = try map.refresh(db).start
+        }
+        // An id index or a pool that is empty is not probed: no block has filled the tail
+        // yet (the tail's first `seq` is 0), or every notice arrives complete.
+        let hasIndex = start > 0
+        let hasPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
+        let tailRow = try TailRow(db)
+        // A join, not `seq IN (SELECT ...)`: SQLite builds a temporary table for the
+        // subquery each time the statement runs.
+        let indexed = try RowStatement(
+            db, "SELECT \(SQLiteStore.recordColumns) FROM notices_ids JOIN notices_log USING (seq) WHERE prefix = ?")
+        let pending = try RowStatement(db, "SELECT complete FROM pending WHERE id = ?")
+        var out: [String: NoticeRecord] = [:]
+        for id in ids {
+            // Only hits are hashed into `out`: nearly every id is new.
+            var found = try tailRow.find(id, in: map)
+            if found == nil, hasIndex, let prefix = TailIndex.prefix(id) {
+                try indexed.run(
+                    { $0.int(Int64(bitPattern: prefix)) },
+                    row: { c in
                         let r = SQLiteStore.record(c)
                         if r.id == id { found = r }
-                    }
-                }
-                if found == nil, hasPending {
-                    try pending.run({ $0.text(id) }) { c in found = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) }
-                }
-                if let found { out[id] = found }
+                    })
             }
-            return out
+            if found == nil, hasPending {
+                try pending.run(
+                    { $0.text(id) }, row: { c in found = NoticeRecord(id: id, status: c.int(0) != 0 ? .complete : .pending) })
+            }
+            if let found { out[id] = found }
         }
+        return out
     }
 
     public func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]] {

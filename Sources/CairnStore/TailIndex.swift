@@ -39,9 +39,9 @@ final class TailIndex: @unchecked Sendable {
     }
 
     /// Brings the map up to what `db` sees if the head moved on since; returns the tail's row
-    /// count and first `seq`. A reader whose snapshot is older than the map keeps the map: rows
-    /// it cannot see yet are not found, nor are rows that a block after its snapshot added to the
-    /// id index (the snapshot lacks their entries); a lookup in a later snapshot finds them. A
+    /// count and first `seq`. A reader whose snapshot is older than the map keeps the map, and
+    /// rows it cannot see yet are not found; if the map is past an id index move that the
+    /// snapshot cannot see, the reader must read its own tail (`SQLiteStore.notices(_:in:)`). A
     /// writer calls this before it adds a block.
     @discardableResult
     func refresh(_ db: Database) throws -> (rows: Int, start: Int64) {

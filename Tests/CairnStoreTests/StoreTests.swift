@@ -1,9 +1,10 @@
 import CairnCore
 import CairnLedger
-import CairnStore
 import Foundation
 import GRDB
 import Testing
+
+@testable import CairnStore
 
 /// A small consortium built in-process, with keys from fixed seeds.
 struct Fixture {
@@ -287,6 +288,27 @@ func temporaryDirectory() -> String {
         }
         let failure = try #require(throws: VerifyFailure.self) { try ChainVerifier(store: other).verify().get() }
         #expect(failure.height == 2 && failure.reason == "the notice index differs from the block's leaves and rejections")
+    }
+
+    /// A reader whose snapshot began before a block moved the tail into the id index finds the
+    /// moved rows, though its snapshot lacks their entries and the process's map has dropped
+    /// them: it reads the tail that its snapshot sees. The rows it cannot see yet are not found.
+    @Test func aSnapshotOlderThanAnIndexMoveFindsTheMovedRows() throws {
+        let f = try Fixture()
+        let (dir, _, store, ledger) = try f.sqliteLedger(tailLimit: 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        func block(_ round: Int) throws -> [String] {
+            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "s\(round)-\($0)", at: t) }
+            return try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
+        }
+        let first = try block(0)
+        let snapshot = try store.pool.makeSnapshot()
+        let second = try block(1)  // the tail is full: both blocks' rows go into the id index
+        let seen = try snapshot.read { db in try store.notices(first + second, in: db) }
+        #expect(first.allSatisfy { seen[$0]?.status == .committed && seen[$0]?.height == 1 }, "\(seen)")
+        #expect(second.allSatisfy { seen[$0] == nil })
+        #expect(try store.notices(first + second).values.filter { $0.status == .committed }.count == 6)
     }
 
     /// A notice id must be in the index once, and nothing in the log enforces it, so
