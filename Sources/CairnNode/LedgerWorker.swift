@@ -33,6 +33,8 @@ final class LedgerWorker: @unchecked Sendable {
     private let interval: Double
     private let blockMax: Int
     private let clock: @Sendable () -> Timestamp
+    /// Seconds an idempotency record is kept (`NodeConfig.idempotencyRetention`).
+    private let idempotencyRetention: Int64
     private let metrics: NodeMetrics
     /// Called on the worker thread after each block is durably sealed, within its span.
     private let onSeal: @Sendable (StoredBlock, ServiceContext) -> Void
@@ -49,7 +51,7 @@ final class LedgerWorker: @unchecked Sendable {
 
     init(
         ledger: Ledger, store: SQLiteStore, key: SigningKey, interval: Double, blockMax: Int, clock: @escaping @Sendable () -> Timestamp,
-        metrics: NodeMetrics, onSeal: @escaping @Sendable (StoredBlock, ServiceContext) -> Void
+        idempotencyRetention: Int64, metrics: NodeMetrics, onSeal: @escaping @Sendable (StoredBlock, ServiceContext) -> Void
     ) {
         self.ledger = ledger
         self.store = store
@@ -57,6 +59,7 @@ final class LedgerWorker: @unchecked Sendable {
         self.interval = interval
         self.blockMax = blockMax
         self.clock = clock
+        self.idempotencyRetention = idempotencyRetention
         self.metrics = metrics
         self.onSeal = onSeal
         published = ledger.state
@@ -193,7 +196,10 @@ final class LedgerWorker: @unchecked Sendable {
                 member: item.0.member, key: key, request: item.0.requestHash, status: reply.status, response: reply.body)
         }
         if !keyed.isEmpty {
-            do { try store.putIdempotentResponses(keyed) } catch {
+            let now = clock()
+            do {
+                try store.putIdempotentResponses(keyed, now: now, keepSince: now.adding(seconds: -idempotencyRetention))
+            } catch {
                 // The notices are safely pooled; only a retry's replayed answer is lost (it gets 409 instead).
                 NodeLog.logger.error("couldn't record idempotency keys", metadata: ["error": "\(error)"])
             }

@@ -24,6 +24,8 @@ public struct NodeConfig: Sendable {
     public var maxBody = 1 << 20
     /// Requests per second per client, with a burst of twice that.
     public var rateLimit = 5_000.0
+    /// Seconds an `Idempotency-Key`'s first answer is kept for replay; older records are dropped.
+    public var idempotencyRetention: Int64 = 86_400
     /// TLS for the node's calls to witnesses.
     public var witnessTLS: TLSConfiguration?
     /// Services to run beside the server and stop with it (the tracing exporter).
@@ -73,7 +75,8 @@ public final class Node: Sendable {
         self.witnesses = witnesses
         worker = LedgerWorker(
             ledger: ledger, store: store, key: try dir.validatorKey(), interval: config.blockInterval, blockMax: config.blockMax,
-            clock: config.clock, metrics: metrics, onSeal: { witnesses.enqueue($0, context: $1) })
+            clock: config.clock, idempotencyRetention: config.idempotencyRetention, metrics: metrics,
+            onSeal: { witnesses.enqueue($0, context: $1) })
     }
 
     /// Serves until SIGTERM or SIGINT, then stops cleanly: in-flight requests finish, the block in
@@ -242,7 +245,8 @@ public final class Node: Sendable {
             guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
                 throw APIError.badRequest("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces")
             }
-            if let first = try store.idempotentResponse(member: context.member ?? "", key: key) {
+            let since = config.clock().adding(seconds: -config.idempotencyRetention)
+            if let first = try store.idempotentResponse(member: context.member ?? "", key: key, since: since) {
                 guard first.request == requestHash else {
                     throw APIError(
                         .unprocessableContent, "idempotency_key_reused",

@@ -53,6 +53,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.write { db in
             try db.execute(sql: Schema.create)
             try db.execute(sql: Schema.sideTables)
+            try db.execute(sql: Schema.idempotencyByTime)
             try db.execute(
                 sql: "INSERT INTO meta (key, value) VALUES ('schema', ?), ('genesis', ?)",
                 arguments: [String(Schema.version).data(using: .utf8)!, Data(genesis.canonicalBytes)])
@@ -132,6 +133,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         do {
             try pool.write { db in
                 try db.execute(sql: Schema.sideTables)
+                if try !db.columns(in: "idempotency").contains(where: { $0.name == "created_at" }) {
+                    try db.execute(sql: "ALTER TABLE idempotency ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0")
+                }
+                try db.execute(sql: Schema.idempotencyByTime)
                 let pendingKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('pending') WHERE pk = 1")
                 if pendingKey == "id" { try db.execute(sql: Schema.migratePending) }
                 if try schemaVersion(db) == "1" { try db.execute(sql: Schema.migrateFrom1) }
@@ -561,23 +566,32 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    /// The response recorded for `member`'s `Idempotency-Key`, with the request it answered.
-    public func idempotentResponse(member: String, key: String) throws -> (request: [UInt8], status: Int, response: [UInt8])? {
+    /// The response recorded for `member`'s `Idempotency-Key` at `since` or later, with the
+    /// request it answered; an older record is as good as gone.
+    public func idempotentResponse(member: String, key: String, since: Timestamp) throws -> (
+        request: [UInt8], status: Int, response: [UInt8]
+    )? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT request, status, response FROM idempotency WHERE member = ? AND key = ?", arguments: [member, key]
+                db, sql: "SELECT request, status, response FROM idempotency WHERE member = ? AND key = ? AND created_at >= ?",
+                arguments: [member, key, since.seconds]
             ).map { row in (Array(row["request"] as Data), row["status"], Array(row["response"] as Data)) }
         }
     }
 
-    /// Records the first response to each `Idempotency-Key`, in one commit; a later response for a
-    /// key already recorded is ignored.
-    public func putIdempotentResponses(_ records: [IdempotentRecord]) throws {
+    /// Records the first response to each `Idempotency-Key` at `now`, in one commit, after
+    /// dropping the records from before `keepSince`; a later response for a key already recorded
+    /// (since then) is ignored.
+    public func putIdempotentResponses(_ records: [IdempotentRecord], now: Timestamp, keepSince: Timestamp) throws {
         try pool.write { db in
+            try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [keepSince.seconds])
             for r in records {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO idempotency (member, key, request, status, response) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [r.member, r.key, Data(r.request), r.status, Data(r.response)])
+                    sql: """
+                        INSERT OR IGNORE INTO idempotency (member, key, request, status, response, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [r.member, r.key, Data(r.request), r.status, Data(r.response), now.seconds])
             }
         }
     }

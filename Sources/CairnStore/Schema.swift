@@ -161,13 +161,20 @@ enum Schema {
 
     /// Tables outside the chain, added without a schema change (created if missing on open):
     /// witness cosignatures, which anyone can check against genesis, and the node's record of
-    /// responses by `Idempotency-Key`.
+    /// responses by `Idempotency-Key`, with when each was recorded (Unix seconds), so that
+    /// records past the node's retention can be dropped.
     static let sideTables = """
         CREATE TABLE IF NOT EXISTS cosignatures (
             height INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
             PRIMARY KEY (height, witness)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS idempotency (
             member TEXT NOT NULL, key TEXT NOT NULL, request BLOB NOT NULL, status INTEGER NOT NULL, response BLOB NOT NULL,
+            created_at INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (member, key)) WITHOUT ROWID;
         """
+
+    /// The idempotency records by age, for dropping those past the retention. Created after
+    /// `sideTables` has added `created_at` to a table of an earlier build (its rows get 0, so
+    /// they are the first dropped).
+    static let idempotencyByTime = "CREATE INDEX IF NOT EXISTS idempotency_by_time ON idempotency(created_at)"
 }

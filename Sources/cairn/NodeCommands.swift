@@ -64,6 +64,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seal as soon as this many complete notices wait.") var blockMax = 1_000
     @Option(help: "The largest request body, in bytes.") var maxBody = 1 << 20
     @Option(help: "Requests per second per client (bursts of twice that).") var rateLimit = 5_000.0
+    @Option(help: "Hours an Idempotency-Key's first answer is kept for replay.") var idempotencyHours = 24
 
     func run() async throws {
         do {
@@ -71,13 +72,15 @@ struct Serve: AsyncParsableCommand {
             let (host, port) = try parseListen(listen)
             var config = NodeConfig(dataDir: data, clock: { now() })
             (config.host, config.port) = (host, port)
-            guard blockInterval > 0, blockMax > 0, maxBody > 0, rateLimit > 0 else {
-                throw CairnError(.usage, "--block-interval, --block-max, --max-body and --rate-limit must be positive")
+            guard blockInterval > 0, blockMax > 0, maxBody > 0, rateLimit > 0, idempotencyHours > 0 else {
+                throw CairnError(
+                    .usage, "--block-interval, --block-max, --max-body, --rate-limit and --idempotency-hours must be positive")
             }
             config.blockInterval = Double(blockInterval) / 1000
             config.blockMax = blockMax
             config.maxBody = maxBody
             config.rateLimit = rateLimit
+            config.idempotencyRetention = Int64(idempotencyHours) * 3600
             config.tls = try TLSSettings.server(cert: server.tlsCert, key: server.tlsKey, clientCA: clientCa)
             config.mutualTLS = clientCa != nil
             config.witnessTLS = try TLSSettings.client(cert: server.tlsCert, key: server.tlsKey, ca: witnessCa)

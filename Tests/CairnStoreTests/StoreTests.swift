@@ -311,6 +311,48 @@ func temporaryDirectory() -> String {
         #expect(try store.notices(first + second).values.filter { $0.status == .committed }.count == 6)
     }
 
+    /// A node keeps an `Idempotency-Key`'s first answer for its retention: a lookup within it
+    /// finds the record, a later one does not, and the next write drops it, so the key can answer
+    /// a new request. A table of an earlier build gains `created_at` on open, its rows as the
+    /// oldest.
+    @Test func idempotencyRecordsExpire() throws {
+        let f = try Fixture()
+        let (dir, path, store, _) = try f.sqliteLedger(tailLimit: 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let day: Int64 = 86_400
+        let t0 = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let t1 = t0.adding(seconds: day + 1)
+        let member = "bank-a.example"
+        try store.putIdempotentResponses(
+            [IdempotentRecord(member: member, key: "K1", request: [1], status: 202, response: [10])], now: t0,
+            keepSince: t0.adding(seconds: -day))
+        #expect(try store.idempotentResponse(member: member, key: "K1", since: t0.adding(seconds: 1 - day))?.response == [10])
+        #expect(try store.idempotentResponse(member: member, key: "K1", since: t1.adding(seconds: -day)) == nil)
+        try store.putIdempotentResponses(
+            [IdempotentRecord(member: member, key: "K1", request: [2], status: 409, response: [20])], now: t1,
+            keepSince: t1.adding(seconds: -day))
+        let again = try store.idempotentResponse(member: member, key: "K1", since: t1.adding(seconds: -day))
+        #expect(again?.request == [2] && again?.status == 409 && again?.response == [20])
+        let db = try DatabaseQueue(path: path)
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM idempotency") } == 1)
+
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX idempotency_by_time;
+                    DROP TABLE idempotency;
+                    CREATE TABLE idempotency (
+                        member TEXT NOT NULL, key TEXT NOT NULL, request BLOB NOT NULL, status INTEGER NOT NULL,
+                        response BLOB NOT NULL, PRIMARY KEY (member, key)) WITHOUT ROWID;
+                    INSERT INTO idempotency VALUES ('bank-a.example', 'OLD', x'01', 202, x'02');
+                    """)
+        }
+        let reopened = try SQLiteStore.open(path: path)
+        #expect(try reopened.idempotentResponse(member: member, key: "OLD", since: Timestamp(seconds: 0))?.response == [2])
+        #expect(try reopened.idempotentResponse(member: member, key: "OLD", since: Timestamp(seconds: 1)) == nil)
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master WHERE name = 'idempotency_by_time'") } == 1)
+    }
+
     /// A notice id must be in the index once, and nothing in the log enforces it, so
     /// `repeatedIDs` checks it for `verify`: an id twice among the indexed rows, twice in the
     /// tail, and once in each, are all found, with the higher height of their rows.
