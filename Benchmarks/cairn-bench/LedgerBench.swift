@@ -22,7 +22,6 @@ struct LedgerBench {
         let ledger = try dir.initialize(genesisBytes: genesisBytes, key: keys[0])
         let clock = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         var ids: [String] = []
-        var leafBytes = 0
         for size in plan.sizes {
             FileHandle.standardError.write(Data("ledger at \(size) notices\n".utf8))
             // Submissions arrive as JSON bytes, signed by payer and payee (signing is not timed).
@@ -74,7 +73,6 @@ struct LedgerBench {
                 ratio: twoVerifies / (cpu * perNotice))
             report.add("  parsing and signature checks (all cores, beside the ledger thread)", checker.busy * perNotice, "µs/notice")
             report.add("  ledger thread: admission and sealing (rules, leaves, block commit)", ledgerThread * perNotice, "µs/notice")
-            leafBytes += submissions.reduce(0) { $0 + $1.count }
             try proofs(ledger: ledger, genesis: genesis, ids: ids, size: size, report: &report)
             try audit(dir: dir, size: size, limit: limit, report: &report)
             let disk = ["", "-wal", "-shm"].compactMap {
@@ -181,7 +179,7 @@ struct LedgerBench {
 
     /// Parses submissions and checks their signatures on all cores, a batch at a time, up to
     /// `ahead` batches ahead of the ledger thread that takes them with `next()`. The bench keeps
-    /// two blocks' worth in flight (at least 4 batches), as a node's clients would, so the checks
+    /// at least two blocks' worth and at least four batches in flight, as a node's clients would, so the checks
     /// go on while a block seals, even one that adds the tail to the id index.
     final class Checker: @unchecked Sendable {
         private let condition = NSCondition()

@@ -43,7 +43,6 @@ final class TailIndex: @unchecked Sendable {
     /// rows it cannot see yet are not found; if the map is past an id index move that the
     /// snapshot cannot see, the reader must read its own tail (`SQLiteStore.notices(_:in:)`). A
     /// writer calls this before it adds a block.
-    @discardableResult
     func refresh(_ db: Database) throws -> (rows: Int, start: Int64) {
         lock.lock()
         defer { lock.unlock() }

@@ -54,6 +54,13 @@ struct Fixture {
             nonce: nonce, at: t)
     }
 
+    /// Commits `count` deposits as one block: round `round`'s amounts and nonces, so no two
+    /// rounds repeat an id. Returns their ids in leaf order.
+    func commitDeposits(_ ledger: Ledger, round: Int, count: Int, at t: Timestamp) throws -> [String] {
+        let batch = try (0..<count).map { try deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
+        return try ledger.commit(Ledger.check(batch, in: ledger.state), key: validator, now: t, max: count).blocks.flatMap(\.committed)
+    }
+
     func transfer(_ amount: String, nonce: String, at t: Timestamp) throws -> Envelope {
         try envelope(
             [
@@ -243,8 +250,7 @@ func temporaryDirectory() -> String {
         var ids: [String] = []
         var counts: [(index: Int, tail: Int)] = []
         for round in 0..<4 {
-            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
-            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
+            ids += try f.commitDeposits(ledger, round: round, count: 3, at: t)
             counts.append(try rows())
         }
         // The half-signed notice expires and is rejected: a rejected row.
@@ -298,13 +304,9 @@ func temporaryDirectory() -> String {
         let (dir, _, store, ledger) = try f.sqliteLedger(tailLimit: 5)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
-        func block(_ round: Int) throws -> [String] {
-            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "s\(round)-\($0)", at: t) }
-            return try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
-        }
-        let first = try block(0)
+        let first = try f.commitDeposits(ledger, round: 0, count: 3, at: t)
         let snapshot = try store.pool.makeSnapshot()
-        let second = try block(1)  // the tail is full: both blocks' rows go into the id index
+        let second = try f.commitDeposits(ledger, round: 1, count: 3, at: t)  // the tail is full: both blocks' rows go into the id index
         let seen = try snapshot.read { db in try store.notices(first + second, in: db) }
         #expect(first.allSatisfy { seen[$0]?.status == .committed && seen[$0]?.height == 1 }, "\(seen)")
         #expect(second.allSatisfy { seen[$0] == nil })
@@ -362,10 +364,7 @@ func temporaryDirectory() -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var ids: [String] = []
-        for round in 0..<2 {
-            let batch = try (0..<2).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
-            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t).blocks.flatMap(\.committed)
-        }
+        for round in 0..<2 { ids += try f.commitDeposits(ledger, round: round, count: 2, at: t) }
         // Block 2 put the first four rows into the id index; the tail is empty.
         #expect(try store.repeatedIDs().isEmpty)
         let third = try f.deposit("9.00", nonce: "third", at: t)
@@ -605,10 +604,7 @@ func temporaryDirectory() -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var ids: [String] = []
-        for round in 0..<3 {
-            let batch = try (0..<3).map { try f.deposit("\(round + 1).0\($0)", nonce: "r\(round)-\($0)", at: t) }
-            ids += try ledger.commit(Ledger.check(batch, in: ledger.state), key: f.validator, now: t, max: 3).blocks.flatMap(\.committed)
-        }
+        for round in 0..<3 { ids += try f.commitDeposits(ledger, round: round, count: 3, at: t) }
         // Block 2 indexed six rows; block 3's three are in the tail.
         let db = try DatabaseQueue(path: path)
         try db.write { db in
