@@ -128,7 +128,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     /// Brings a ledger of an earlier layout up to date, in one transaction (see `Schema`): the
     /// tables outside the chain, the pool's layout, schema 1's subtree rows, schema 2's lack of a
-    /// tail, and schema 3's index keyed by id.
+    /// tail, schema 3's index keyed by id, and schema 4's history index.
     private static func upgrade(_ pool: DatabasePool, path: String) throws {
         do {
             try pool.write { db in
@@ -142,6 +142,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 if try schemaVersion(db) == "1" { try db.execute(sql: Schema.migrateFrom1) }
                 if try schemaVersion(db) == "2" { try db.execute(sql: Schema.migrateFrom2) }
                 if try schemaVersion(db) == "3" { try db.execute(sql: Schema.migrateFrom3) }
+                if try schemaVersion(db) == "4" { try db.execute(sql: Schema.migrateFrom4) }
             }
         } catch {
             throw CairnError(
@@ -343,15 +344,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     public func leafIndices(kind: String, below size: UInt64) throws -> [UInt64] {
         try pool.read { db in
-            try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT leaf_idx FROM notices_log WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx
-                    """,
-                arguments: [kind, Int64(size)]
-            ).map(UInt64.init)
+            try Int64.fetchAll(db, sql: Self.historyQuery, arguments: [kind, Int64(size)]).map(UInt64.init)
         }
     }
+
+    /// Searches `Schema.history` for one of its kinds (SQLite plans it once the kind is bound).
+    static let historyQuery = "SELECT leaf_idx FROM notices_log WHERE kind = ? AND leaf_idx < ? ORDER BY leaf_idx"
 
     public func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])] {
         try pool.read { db in

@@ -511,12 +511,12 @@ func temporaryDirectory() -> String {
         #expect(
             throws: CairnError(
                 .storage,
-                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 4; use the cairn that made it")
+                "couldn't open the ledger: \(future) is of schema 9, and this cairn reads schemas 1 to 5; use the cairn that made it")
         ) { try SQLiteStore.open(path: future) }
     }
 
     /// A ledger of schema 1 (a level-0 row per leaf, subtree rows indexed by height, every index
-    /// row in `notices`, keyed by id) is brought to schema 4 when it is opened, through 2 and 3:
+    /// row in `notices`, keyed by id) is brought to schema 5 when it is opened, through 2, 3 and 4:
     /// the leaf-hash rows go (they are recomputed from the leaves, so even wrong ones are
     /// harmless), the index rows move to the log with their entries in the id index, and lookups,
     /// proofs and `verify` work as before.
@@ -577,7 +577,7 @@ func temporaryDirectory() -> String {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_ids")
             )
         }
-        #expect(schema == "4" && leafRows == 0 && heightColumns == 0 && entries == 7)
+        #expect(schema == "5" && leafRows == 0 && heightColumns == 0 && entries == 7)
         #expect(throws: (any Error).self) { try after.write { try $0.execute(sql: "DELETE FROM nodes") } }
     }
 
@@ -595,7 +595,7 @@ func temporaryDirectory() -> String {
     }
 
     /// A ledger of schema 3 (rows moved out of the tail into `notices`, keyed by id, and the
-    /// newest in the tail) is brought to schema 4 when it is opened: the moved rows join the log,
+    /// newest in the tail) is brought to schema 5 when it is opened: the moved rows join the log,
     /// with their entries in the id index, the tail stays the tail, and lookups, `verify` and
     /// further blocks work; its rows still go into the id index when the tail fills.
     @Test func ledgerOfSchema3IsMigrated() throws {
@@ -646,7 +646,58 @@ func temporaryDirectory() -> String {
             )
         }
         // The fourth tail row filled the tail: block 4 indexed rows 7 to 10.
-        #expect(schema == "4" && entries == 10 && indexed == [2, 4] && legacy == 0)
+        #expect(schema == "5" && entries == 10 && indexed == [2, 4] && legacy == 0)
+    }
+
+    /// A ledger of schema 4, whose history index's condition is an IN list, is brought to schema 5
+    /// when it is opened. The replay's query for one kind then searches the index: under the IN
+    /// list it scanned the whole log and sorted it. Inserts no longer build a temporary B-tree.
+    @Test func ledgerOfSchema4IsMigrated() throws {
+        let f = try Fixture()
+        let (dir, path, _, ledger) = try f.sqliteLedger(tailLimit: 1000)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        let newB = try SigningKey(name: "bank-b.example", seed: [UInt8](repeating: 9, count: 32))
+        let rotate = try f.envelope(
+            [("member", "bank-b.example"), ("addKeys", .array([.string("\(newB.verifierKey)")]))],
+            kind: "member.update", by: ["bank-a.example", "bank-b.example"], nonce: "rotate", at: t)
+        _ = try f.commitDeposits(ledger, round: 0, count: 2, at: t)
+        _ = try ledger.commit(Ledger.check([rotate], in: ledger.state), key: f.validator, now: t)
+        _ = try f.commitDeposits(ledger, round: 1, count: 2, at: t)
+        let insert = "INSERT INTO notices_log (seq, id, status, height, leaf_idx, kind) VALUES (?, ?, 'committed', ?, ?, ?)"
+        func plans(_ db: Database) throws -> (query: String, insert: String) {
+            let query = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteStore.historyQuery, arguments: ["member.update", 10])
+            let program = try Row.fetchAll(db, sql: "EXPLAIN " + insert, arguments: [1, "x", 1, 1, "transfer"])
+            return (
+                query.map { $0["detail"] as String }.joined(separator: "; "), program.map { $0["opcode"] as String }.joined(separator: " ")
+            )
+        }
+        let db = try DatabaseQueue(path: path)
+        let before = try db.write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX notices_log_history;
+                    CREATE INDEX notices_log_history ON notices_log(kind, leaf_idx)
+                        WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
+                    DROP TRIGGER meta_no_update;
+                    UPDATE meta SET value = CAST('4' AS BLOB) WHERE key = 'schema';
+                    CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+                    """)
+            return try plans(db)
+        }
+        try db.close()
+        #expect(before.query.contains("SCAN notices_log") && before.insert.contains("OpenEphemeral"))
+        let store = try SQLiteStore.open(path: path)
+        let migrated = try Ledger(store: store)
+        #expect(try store.leafIndices(kind: "member.update", below: 5) == [2])
+        #expect(migrated.state.keys["bank-b.example"]?.contains(newB.verifierKey) == true)
+        #expect(try ChainVerifier(store: store).verify().get().leaves == 5)
+        let (schema, after) = try DatabaseQueue(path: path).read { db in
+            (try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'schema'"), try plans(db))
+        }
+        #expect(schema == "5")
+        #expect(after.query.contains("USING COVERING INDEX notices_log_history"), "\(after.query)")
+        #expect(!after.insert.contains("OpenEphemeral"), "\(after.insert)")
     }
 
     /// The verifier checks leaves a chunk ahead of the replay. Whatever the chunk size, a chain with
