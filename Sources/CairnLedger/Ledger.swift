@@ -182,8 +182,9 @@ public final class Ledger {
         results: [Result<SubmitResult, CairnError>?], direct: [DirectEntry]
     ) {
         var results = [Result<SubmitResult, CairnError>?](repeating: nil, count: checked.count)
-        // A group's leaf and hash are the checked ones until other signatures are merged in.
-        var groups: [(id: String, envelope: Envelope, members: [Int], leaf: (bytes: [UInt8], hash: Hash)?)] = []
+        // A group's leaf, hash and checks are the checked envelope's until other signatures are
+        // merged in.
+        var groups: [(id: String, envelope: Envelope, members: [Int], checked: CheckedEnvelope?)] = []
         var groupOf: [String: Int] = [:]
         groupOf.reserveCapacity(checked.count)
         // Signatures already in the pool, by id: a resubmission that adds none changes nothing.
@@ -210,19 +211,19 @@ public final class Ledger {
             if let g = groupOf[id] {
                 for s in incoming.signatures { groups[g].envelope.add(s) }
                 groups[g].members.append(i)
-                groups[g].leaf = nil
+                groups[g].checked = nil
                 continue
             }
             var envelope = incoming
-            var leaf: (bytes: [UInt8], hash: Hash)? = (c.leaf, c.leafHash)
+            var alone: CheckedEnvelope? = c
             if known[id] != nil, let (bytes, _) = try store.pending(id) {
                 let before = try pooledEnvelope(id: id, leaf: bytes).signatures
                 for s in before { envelope.add(s) }
                 pooled[id] = before.count
-                leaf = nil
+                alone = nil
             }
             groupOf[id] = groups.count
-            groups.append((id, envelope, [i], leaf))
+            groups.append((id, envelope, [i], alone))
         }
         var writes: [PendingItem] = []
         var parsed: [(id: String, entry: ParsedEntry)] = []
@@ -231,22 +232,22 @@ public final class Ledger {
             let outcome: Result<SubmitResult, CairnError>
             do throws(CairnError) {
                 let e = group.envelope
-                let (a, checks) = try Rules.admitted(e, in: state, now: now, signaturesVerified: true)
+                let (a, checks) = try Rules.admitted(e, in: state, now: now, signaturesVerified: true, checks: group.checked?.checks)
                 if direct, a.complete, pooled[group.id] == nil {
-                    let bytes = group.leaf?.bytes ?? e.leaf
+                    let bytes = group.checked?.leaf ?? e.leaf
                     let entry = ParsedEntry(
-                        leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes), checks: checks)
+                        leaf: bytes, envelope: e, leafHash: group.checked?.leafHash ?? Merkle.leafHash(bytes), checks: checks)
                     sealNow.append(DirectEntry(members: group.members, entry: entry))
                     continue
                 }
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
-                    let bytes = group.leaf?.bytes ?? e.leaf
+                    let bytes = group.checked?.leaf ?? e.leaf
                     writes.append(PendingItem(id: group.id, envelope: bytes, complete: a.complete, expiresAt: e.notice.expiresAt))
                     if a.complete {
                         parsed.append(
-                            (group.id, ParsedEntry(leaf: bytes, envelope: e, leafHash: group.leaf?.hash ?? Merkle.leafHash(bytes))))
+                            (group.id, ParsedEntry(leaf: bytes, envelope: e, leafHash: group.checked?.leafHash ?? Merkle.leafHash(bytes))))
                     }
                 }
                 outcome = .success(

@@ -32,12 +32,16 @@ public final class CheckedEnvelope: Sendable {
     /// The envelope's leaf bytes and Merkle leaf hash, worked out here too, off the ledger's thread.
     public let leaf: [UInt8]
     public let leafHash: Hash
+    /// The notice's fields, signers and policy checked against the same state, for admission to
+    /// reuse while they hold (see `Rules.Checks`); nil when they fail, so admission names why.
+    let checks: Rules.Checks?
 
     public init(_ envelope: Envelope, in state: LedgerState) {
         self.envelope = envelope
         keysVersion = state.keysVersion
         leaf = envelope.leaf
         leafHash = Merkle.leafHash(leaf)
+        checks = try? Rules.Checks(envelope, in: state)
         var failure: CairnError?
         do throws(CairnError) { try Rules.verifySignatures(envelope, in: state) } catch { failure = error }
         self.failure = failure
@@ -187,15 +191,17 @@ public enum Rules {
         try admitted(e, in: state, now: now, signaturesVerified: signaturesVerified).admission
     }
 
-    /// `admit`, with the checks that `apply` may reuse.
-    public static func admitted(
-        _ e: Envelope, in state: LedgerState, now: Timestamp, signaturesVerified: Bool = false
+    /// `admit`, with the checks that `apply` may reuse. `checks` worked out earlier for this
+    /// envelope are taken while they hold.
+    static func admitted(
+        _ e: Envelope, in state: LedgerState, now: Timestamp, signaturesVerified: Bool = false, checks earlier: Checks? = nil
     ) throws(CairnError) -> (admission: Admission, checks: Checks) {
         let n = e.notice
         guard n.expiresAt >= now else {
             throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), it is now \(now)")
         }
-        let checks = try Checks(e, in: state)
+        let checks: Checks
+        if let earlier, earlier.hold(in: state) { checks = earlier } else { checks = try Checks(e, in: state) }
         if !signaturesVerified { try verifySignatures(e, in: state) }
         var missing = checks.policy.missing(given: checks.signers)
         if missing == nil, Contracts.authorizes(n, signers: checks.signers, in: state, now: now) == false {
