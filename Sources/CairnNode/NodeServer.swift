@@ -279,7 +279,7 @@ public final class Node: Sendable {
             do { value = try JSON.parse(bytes) } catch { throw CairnError(.malformedJSON, error.description) }
             var r = try FieldReader(value)
             for (i, s) in try r.array("signatures").enumerated() {
-                signatures.append(try NoticeSignature(json: s, path: "$.signatures[\(i)]"))
+                signatures.append(try NoticeSignature(json: s, path: "$.signatures", element: i))
             }
             try r.finish()
         } catch { throw APIError(error as? CairnError ?? CairnError(.malformedJSON, "\(error)")) }

@@ -79,3 +79,35 @@ import Testing
         Self.expectRefused(bytes, .invalidField, "not sorted by signer")
     }
 }
+
+/// `FieldReader` keeps which members it read as bits for the first 64 and in an array beyond, and
+/// writes an element's path out only for an error.
+@Suite struct FieldReaderTests {
+    static func object(_ count: Int) -> JSONValue {
+        .object(JSONObject((0..<count).map { (key: "f\($0)", value: JSONValue.string("v")) }))
+    }
+
+    @Test(arguments: [1, 63, 64, 65, 130])
+    func anUnreadFieldIsNamedWhereverItIs(count: Int) throws {
+        for skipped in Set([0, count / 2, 63, 64, count - 1]) where skipped < count {
+            var r = try FieldReader(Self.object(count), path: "$.list", element: 3)
+            for i in 0..<count where i != skipped { _ = try r.string("f\(i)") }
+            #expect(throws: CairnError(.invalidField, "$.list[3].f\(skipped): unknown field")) { try r.finish() }
+            _ = try r.string("f\(skipped)")
+            try r.finish()
+        }
+    }
+
+    @Test func aSignatureOfTheEnvelopeIsNamedByItsPlace() throws {
+        let e = try EnvelopeLeafTests.signed()
+        var sigs = e.signatures.map(\.json)
+        sigs[1] = .object(JSONObject([("keyId", "zz"), ("sig", ""), ("signer", "bank-b.example")]))
+        let json = JSONValue.object(JSONObject([("notice", e.notice.body), ("signatures", .array(sigs))]))
+        #expect(throws: CairnError(.invalidField, "$.signatures[1].keyId: \"zz\" is not 8 lowercase hex digits")) {
+            try Envelope(json: json)
+        }
+        #expect(throws: CairnError(.invalidField, "$.signatures[0]: expected an object")) {
+            try Envelope(json: .object(JSONObject([("notice", e.notice.body), ("signatures", .array(["x"]))])))
+        }
+    }
+}

@@ -2,16 +2,26 @@
 /// `$.members[2].keys[0]: ...`. Unknown fields are refused by `finish()`.
 public struct FieldReader {
     public let object: JSONObject
-    public let path: String
-    /// The members read so far, by position in `object`.
-    private var read: [Bool]
+    private let base: String
+    private let element: Int?
+    /// The members read so far, by position in `object`: the first 64 as bits (no allocation for
+    /// the objects a notice has), the rest in an array.
+    private var read: UInt64 = 0
+    private var readBeyond: [Bool]
 
-    public init(_ value: JSONValue, path: String = "$") throws(CairnError) {
-        guard case .object(let o) = value else { throw CairnError(.invalidField, "\(path): expected an object") }
+    /// Reads `value` at `path`, or at `path[element]` when it is an array's element: that path is
+    /// written out only for an error.
+    public init(_ value: JSONValue, path: String = "$", element: Int? = nil) throws(CairnError) {
+        guard case .object(let o) = value else {
+            throw CairnError(.invalidField, "\(element.map { "\(path)[\($0)]" } ?? path): expected an object")
+        }
+        base = path
+        self.element = element
         self.object = o
-        self.path = path
-        read = Array(repeating: false, count: o.count)
+        readBeyond = o.count > 64 ? Array(repeating: false, count: o.count - 64) : []
     }
+
+    public var path: String { element.map { "\(base)[\($0)]" } ?? base }
 
     public func fail(_ key: String, _ what: String, code: CairnError.Code = .invalidField) -> CairnError {
         CairnError(code, "\(path).\(key): \(what)")
@@ -19,7 +29,7 @@ public struct FieldReader {
 
     public mutating func optional(_ key: String) -> JSONValue? {
         guard let i = object.index(of: key) else { return nil }
-        read[i] = true
+        if i < 64 { read |= 1 << UInt64(i) } else { readBeyond[i - 64] = true }
         return object.members[i].value
     }
 
@@ -75,6 +85,8 @@ public struct FieldReader {
 
     /// Refuses fields that were never read.
     public func finish() throws(CairnError) {
-        if let i = read.firstIndex(of: false) { throw fail(object.members[i].key, "unknown field") }
+        let unread = object.count < 64 ? ~read & (1 << UInt64(object.count) - 1) : ~read
+        if unread != 0 { throw fail(object.members[unread.trailingZeroBitCount].key, "unknown field") }
+        if let i = readBeyond.firstIndex(of: false) { throw fail(object.members[64 + i].key, "unknown field") }
     }
 }

@@ -202,8 +202,9 @@ public struct NoticeSignature: Sendable, Equatable {
         .object(JSONObject([("keyId", .string(keyIDHex)), ("sig", .string(Base64.encode(sig))), ("signer", .string(signer))]))
     }
 
-    public init(json: JSONValue, path: String) throws(CairnError) {
-        var r = try FieldReader(json, path: path)
+    /// Reads a signature at `path`, or at `path[element]`.
+    public init(json: JSONValue, path: String, element: Int? = nil) throws(CairnError) {
+        var r = try FieldReader(json, path: path, element: element)
         signer = try r.string("signer")
         let idText = try r.string("keyId")
         guard let id = Hex.decode(idText), id.count == 4 else { throw r.fail("keyId", "\"\(idText)\" is not 8 lowercase hex digits") }
@@ -279,7 +280,7 @@ public struct Envelope: Sendable {
             let notice = try Notice(body: try r.value("notice"), path: "$.notice")
             var sigs: [NoticeSignature] = []
             for (i, s) in try r.array("signatures").enumerated() {
-                sigs.append(try NoticeSignature(json: s, path: "$.signatures[\(i)]"))
+                sigs.append(try NoticeSignature(json: s, path: "$.signatures", element: i))
             }
             try r.finish()
             self.init(notice: notice, signatures: sigs)
