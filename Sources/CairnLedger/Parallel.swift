@@ -12,15 +12,10 @@ func parallelMap<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) 
         out.deinitialize()
         out.deallocate()
     }
-    // Each chunk writes only its own slots, so sharing the buffer is safe.
+    // Each iteration writes only its own slot, so sharing the buffer is safe. One item per
+    // iteration: the cores take items as they free up, so a batch ends with at most one item's
+    // work on one core, where 64 fixed chunks left one core idle for up to a chunk's.
     nonisolated(unsafe) let slots = out
-    let chunks = Swift.min(n, 64)
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        var i = c
-        while i < n {
-            slots[i] = transform(items[i])
-            i += chunks
-        }
-    }
+    DispatchQueue.concurrentPerform(iterations: n) { i in slots[i] = transform(items[i]) }
     return out.map { $0! }
 }
