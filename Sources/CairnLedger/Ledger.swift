@@ -189,7 +189,7 @@ public final class Ledger {
         groupOf.reserveCapacity(checked.count)
         // Signatures already in the pool, by id: a resubmission that adds none changes nothing.
         var pooled: [String: Int] = [:]
-        let known = try store.notices(checked.map(\.envelope.notice.id))
+        let known = try store.noticesBeforeWriting(checked.map(\.envelope.notice.id))
         for (i, c) in checked.enumerated() {
             let incoming = c.envelope
             let id = incoming.notice.id

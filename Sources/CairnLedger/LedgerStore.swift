@@ -123,6 +123,9 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func notice(_ id: String) throws -> NoticeRecord?
     /// `notice(_:)` for many ids at once, in one read; ids not found are absent.
     func notices(_ ids: [String]) throws -> [String: NoticeRecord]
+    /// `notices(_:)` for the ledger that is about to write: a store may read them where its
+    /// writes go, which sees the latest commit and keeps what it has cached.
+    func noticesBeforeWriting(_ ids: [String]) throws -> [String: NoticeRecord]
     func leaves(from index: UInt64, count: UInt64) throws -> [[UInt8]]
     /// RFC 9162 proofs from the stored subtree hashes, O(log n) reads. `MerkleNodeSource` gives
     /// default implementations; a store may read all of a proof's nodes in one transaction.
@@ -167,4 +170,8 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     /// What is wrong with the store's own means of finding an index row by id, where it keeps one
     /// apart from the rows: nil when it finds each row, and nothing else.
     func idLookupFault() throws -> String?
+}
+
+extension LedgerStore {
+    public func noticesBeforeWriting(_ ids: [String]) throws -> [String: NoticeRecord] { try notices(ids) }
 }

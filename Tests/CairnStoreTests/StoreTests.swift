@@ -226,8 +226,9 @@ func temporaryDirectory() -> String {
     }
 
     /// The newest index rows wait in the log's tail and go into the id index, sorted, when the
-    /// tail is full. Every row is found by id, by the writer and by another process that opened
-    /// the ledger before the rows were written (its map is stale). `verify` checks the id index
+    /// tail is full. Every row is found by id, by the writer (on its reading connections and on
+    /// its writing one) and by another process that opened the ledger before the rows were written
+    /// (its map is stale). `verify` checks the id index
     /// against the log: an entry missing, an extra entry, and entries past the last indexed block
     /// are found, and so is a row deleted from the log.
     @Test func indexRowsMoveFromTheTailAndAreFoundEverywhere() throws {
@@ -262,6 +263,8 @@ func temporaryDirectory() -> String {
             #expect(ids.enumerated().allSatisfy { i, id in found[id]?.leafIndex == UInt64(i) && found[id]?.status == .committed })
             #expect(found[half.notice.id]?.status == .rejected && found[half.notice.id]?.code == "expired")
             #expect(try s.notice(String(repeating: "0", count: 64)) == nil && s.notice("not an id") == nil)
+            // The writer's lookups, on its writing connection, find the same.
+            #expect(try s.noticesBeforeWriting(ids + [half.notice.id, "not an id"]) == found)
         }
         #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
         // Each change to the id index is found, then undone.
