@@ -87,14 +87,18 @@ public struct ChainVerifier {
     }
 
     /// The log's leaves in order, each chunk read, parsed, hashed and signature-checked on the other
-    /// cores while the caller applies the chunk before it. A chunk is checked against the keys of
+    /// cores while the caller applies the chunks before it. A chunk is checked against the keys of
     /// the state when it is started; one whose keys changed before it is taken is checked again.
     struct LeafStream {
         let store: any LedgerStore
         /// The log size of the head: no leaf at or beyond it is read.
         let end: UInt64
         private var current: (start: UInt64, chunk: Chunk)?
-        private var next: Pending?
+        /// The chunks after the current one, being prepared, in order: two, so the checks go on
+        /// while the caller does a block's own work between chunks (with one, the cores waited
+        /// for the caller to take it before the next chunk was started).
+        private var ahead: [(start: UInt64, chunk: Pending)] = []
+        static let depth = 2
         private var position: UInt64 = 0
 
         /// Leaves per chunk.
@@ -115,14 +119,20 @@ public struct ChainVerifier {
                 throw CairnError(.invalidBlock, "leaf \(position) is beyond the head's log of \(end) leaves")
             }
             if current == nil || position >= current!.start + UInt64(current!.chunk.leaves.count) {
-                var ready = next?.wait() ?? LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
-                if ready.keysVersion != state.keysVersion {
+                // A chunk that could not be read is one failure, shorter than its place: then the
+                // chunks started after it are not where the stream is, and are left.
+                if ahead.first?.start != position { ahead = [] }
+                var ready = ahead.isEmpty ? nil : ahead.removeFirst().chunk.wait()
+                if ready?.keysVersion != state.keysVersion {
                     ready = LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
                 }
-                current = (position, ready)
-                let following = position + UInt64(ready.leaves.count)
-                next =
-                    following < end ? LeafStream.prefetch(store: store, from: following, count: count(from: following), state: state) : nil
+                current = (position, ready!)
+                var following = ahead.last.map { $0.start + count(from: $0.start) } ?? position + UInt64(ready!.leaves.count)
+                while ahead.count < Self.depth, following < end {
+                    ahead.append(
+                        (following, LeafStream.prefetch(store: store, from: following, count: count(from: following), state: state)))
+                    following += count(from: following)
+                }
             }
             let c = current!
             defer { position += 1 }
