@@ -10,8 +10,6 @@ struct Baselines {
 
     static func measure(plan: Plan, work: String, report: inout Report) throws -> Baselines {
         FileHandle.standardError.write(Data("baselines\n".utf8))
-        let warm = max(1, (plan.sizes.max() ?? 0) * 2048 / (1 << 20))
-        report.add("page cache warm-up, \(warm) MiB written and deleted first", try warmUp(mebibytes: warm, work: work), "MiB/s")
         let (one, all) = try verifyRates(seconds: plan.seconds)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         report.add("Ed25519 verify, 1 core", one, "verifies/s")
@@ -40,25 +38,6 @@ struct Baselines {
         }
         report.add("SQLite commit, FULL sync", (now() - commitStart) / Double(commits) * 1000, "ms/commit")
         return Baselines(verifyOneCore: one, verifyAllCores: all)
-    }
-
-    /// Writes a file of zeros and deletes it before its pages are written back, so that the
-    /// ledger's files land on memory the OS has used before; returns the rate. On this project's
-    /// VM the first write to memory not touched since boot costs about 2 ms per MiB in the
-    /// hypervisor (2.5 GB written with dd: 5.0 s the first time, 0.45 s the next), which ingest
-    /// at 10^6, writing some 800 MB of new pages, would otherwise pay in part. 2 KiB per notice
-    /// of the largest size covers the ledger's files (about 0.8 KiB per notice) and its WAL.
-    static func warmUp(mebibytes: Int, work: String) throws -> Double {
-        let path = work + "/warm-up"
-        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-            throw CairnError(.storage, "couldn't create \(path)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let chunk = Data(count: 1 << 20)
-        let start = now()
-        for _ in 0..<mebibytes { try file.write(contentsOf: chunk) }
-        try file.close()
-        return Double(mebibytes) / (now() - start)
     }
 
     /// Ed25519 verifies per second on one core, then on all cores at once. The ledger bench
