@@ -51,12 +51,7 @@ struct Baselines {
         let vkey = key.verifierKey
         let one = rate(seconds: seconds) { precondition(vkey.isValidSignature(sig, for: message)) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let counts = UnsafeMutableBufferPointer<Double>.allocate(capacity: cores)
-        defer { counts.deallocate() }
-        nonisolated(unsafe) let slots = counts
-        DispatchQueue.concurrentPerform(iterations: cores) { i in
-            slots[i] = rate(seconds: seconds) { precondition(vkey.isValidSignature(sig, for: message)) }
-        }
+        let counts = parallelMap(cores) { _ in rate(seconds: seconds) { precondition(vkey.isValidSignature(sig, for: message)) } }
         return (one, counts.reduce(0, +))
     }
 }

@@ -223,30 +223,12 @@ struct LedgerBench {
     /// Parses submissions and checks their signatures on all cores, each one on one thread from
     /// its bytes to its checked envelope, as a node's request handler does.
     static func parseAndCheck(_ chunk: ArraySlice<[UInt8]>, in state: LedgerState) -> [CheckedEnvelope] {
-        let out = UnsafeMutableBufferPointer<CheckedEnvelope?>.allocate(capacity: chunk.count)
-        out.initialize(repeating: nil)
-        defer {
-            // deallocate() alone would leak every element: release them first.
-            out.deinitialize()
-            out.deallocate()
-        }
-        nonisolated(unsafe) let slots = out
-        parallelFor(chunk.count) { i in slots[i] = CheckedEnvelope(try! Envelope(parsing: chunk[chunk.startIndex + i]), in: state) }
-        return out.map { $0! }
+        parallelMap(chunk.count) { i in CheckedEnvelope(try! Envelope(parsing: chunk[chunk.startIndex + i]), in: state) }
     }
 
     /// Transfers `from..<to`, each from partner i to partner i+1, signed by both, as envelope JSON.
     static func signedTransfers(from: Int, to: Int, keys: [SigningKey], clock: Timestamp) -> [[UInt8]] {
-        let n = to - from
-        let out = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: n)
-        out.initialize(repeating: [])
-        defer {
-            // deallocate() alone would leak every element: release them first.
-            out.deinitialize()
-            out.deallocate()
-        }
-        nonisolated(unsafe) let slots = out
-        parallelFor(n) { k in
+        parallelMap(to - from) { k in
             let i = from + k
             let a = keys[i % keys.count]
             let b = keys[(i + 1) % keys.count]
@@ -261,9 +243,8 @@ struct LedgerBench {
             var e = Envelope(notice: try! Notice(body: body))
             e.sign(with: a)
             e.sign(with: b)
-            slots[k] = JSON.canonical(e.json)
+            return JSON.canonical(e.json)
         }
-        return Array(out)
     }
 
     static func genesis(keys: [SigningKey], issuer: SigningKey) -> [UInt8] {

@@ -103,8 +103,19 @@ func percentile(_ samples: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
 }
 
-/// Runs `body(i)` for i in 0..<n on all cores, one item per iteration (as `parallelMap` does).
-func parallelFor(_ n: Int, _ body: @Sendable (Int) -> Void) {
-    guard n > 0 else { return }
-    DispatchQueue.concurrentPerform(iterations: n, execute: body)
+/// `body(i)` for i in 0..<n, in order, worked out on all cores one item per iteration (as the
+/// ledger's `parallelMap` does).
+func parallelMap<R>(_ n: Int, _ body: @Sendable (Int) -> R) -> [R] {
+    guard n > 0 else { return [] }
+    let out = UnsafeMutableBufferPointer<R?>.allocate(capacity: n)
+    out.initialize(repeating: nil)
+    defer {
+        // deallocate() alone would leak every element: release them first.
+        out.deinitialize()
+        out.deallocate()
+    }
+    // Each iteration writes only its own slot, so sharing the buffer is safe.
+    nonisolated(unsafe) let slots = out
+    DispatchQueue.concurrentPerform(iterations: n) { i in slots[i] = body(i) }
+    return out.map { $0! }
 }

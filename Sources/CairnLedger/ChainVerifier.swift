@@ -122,12 +122,12 @@ public struct ChainVerifier {
                 // A chunk that could not be read is one failure, shorter than its place: then the
                 // chunks started after it are not where the stream is, and are left.
                 if ahead.first?.start != position { ahead = [] }
-                var ready = ahead.isEmpty ? nil : ahead.removeFirst().chunk.wait()
-                if ready?.keysVersion != state.keysVersion {
-                    ready = LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
-                }
-                current = (position, ready!)
-                var following = ahead.last.map { $0.start + count(from: $0.start) } ?? position + UInt64(ready!.leaves.count)
+                let taken = ahead.isEmpty ? nil : ahead.removeFirst().chunk.wait()
+                let ready =
+                    taken.flatMap { $0.keysVersion == state.keysVersion ? $0 : nil }
+                    ?? LeafStream.prepare(store: store, from: position, count: count(from: position), state: state)
+                current = (position, ready)
+                var following = ahead.last.map { $0.start + count(from: $0.start) } ?? position + UInt64(ready.leaves.count)
                 while ahead.count < Self.depth, following < end {
                     ahead.append(
                         (following, LeafStream.prefetch(store: store, from: following, count: count(from: following), state: state)))

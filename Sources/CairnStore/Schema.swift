@@ -42,6 +42,17 @@ enum Schema {
         + pending
         + committedTables.map(appendOnly).joined(separator: "\n")
 
+    /// The last statements of a migration: the schema record becomes `version`. `meta` is
+    /// append-only, so its update trigger is lifted for this one update, in the migration's
+    /// transaction.
+    static func recordVersion(_ version: Int) -> String {
+        """
+        DROP TRIGGER IF EXISTS meta_no_update;
+        UPDATE meta SET value = CAST('\(version)' AS BLOB) WHERE key = 'schema';
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        """
+    }
+
     static func appendOnly(_ t: String) -> String {
         """
         CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t) BEGIN SELECT RAISE(ABORT, '\(t) is append-only'); END;
@@ -75,9 +86,7 @@ enum Schema {
     static let migrateFrom4 = """
         DROP INDEX notices_log_history;
         \(history)
-        DROP TRIGGER IF EXISTS meta_no_update;
-        UPDATE meta SET value = CAST('5' AS BLOB) WHERE key = 'schema';
-        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        \(recordVersion(5))
         """
 
     /// Finding a row of `notices_log` by id. `notices_ids` holds, for every row up to the last
@@ -97,9 +106,7 @@ enum Schema {
         CREATE TABLE notices_tail (
             seq INTEGER PRIMARY KEY, id TEXT NOT NULL, status TEXT NOT NULL, height INTEGER NOT NULL,
             leaf_idx INTEGER, kind TEXT, code TEXT, message TEXT);
-        DROP TRIGGER IF EXISTS meta_no_update;
-        UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'schema';
-        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        \(recordVersion(3))
         """
 
     /// Schema 3 to 4, in the transaction that opens the ledger: the tail becomes the log; the rows
@@ -124,9 +131,7 @@ enum Schema {
         \(appendOnly("notices_log"))
         \(appendOnly("notices_ids"))
         \(appendOnly("notices_indexed"))
-        DROP TRIGGER IF EXISTS meta_no_update;
-        UPDATE meta SET value = CAST('4' AS BLOB) WHERE key = 'schema';
-        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        \(recordVersion(4))
         """
 
     /// Complete subtree hashes of two or more leaves, by (level, index). The block that completed
@@ -150,9 +155,7 @@ enum Schema {
         INSERT INTO nodes (level, idx, hash) SELECT level, idx, hash FROM nodes_v1 WHERE level > 0;
         DROP TABLE nodes_v1;
         \(appendOnly("nodes"))
-        DROP TRIGGER IF EXISTS meta_no_update;
-        UPDATE meta SET value = CAST('2' AS BLOB) WHERE key = 'schema';
-        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+        \(recordVersion(2))
         """
 
     /// The pending pool, in arrival order (`seq` is the rowid, so rows append and a block's rows

@@ -557,9 +557,7 @@ func temporaryDirectory() -> String {
                     DROP TABLE notices_log;
                     DROP TABLE notices_ids;
                     DROP TABLE notices_indexed;
-                    DROP TRIGGER meta_no_update;
-                    UPDATE meta SET value = CAST('1' AS BLOB) WHERE key = 'schema';
-                    CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+                    \(Schema.recordVersion(1))
                     """)
         }
         try db.close()
@@ -626,8 +624,7 @@ func temporaryDirectory() -> String {
                     DROP TABLE notices_log;
                     DROP TABLE notices_ids;
                     DROP TABLE notices_indexed;
-                    DROP TRIGGER meta_no_update;
-                    UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'schema';
+                    \(Schema.recordVersion(3))
                     """)
         }
         try db.close()
@@ -682,9 +679,7 @@ func temporaryDirectory() -> String {
                     DROP INDEX notices_log_history;
                     CREATE INDEX notices_log_history ON notices_log(kind, leaf_idx)
                         WHERE kind IN ('member.update', 'contract.deploy', 'contract.act');
-                    DROP TRIGGER meta_no_update;
-                    UPDATE meta SET value = CAST('4' AS BLOB) WHERE key = 'schema';
-                    CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only'); END;
+                    \(Schema.recordVersion(4))
                     """)
             return try plans(db)
         }

@@ -13,7 +13,7 @@ public struct FieldReader {
     /// written out only for an error.
     public init(_ value: JSONValue, path: String = "$", element: Int? = nil) throws(CairnError) {
         guard case .object(let o) = value else {
-            throw CairnError(.invalidField, "\(element.map { "\(path)[\($0)]" } ?? path): expected an object")
+            throw CairnError(.invalidField, "\(FieldReader.path(path, element)): expected an object")
         }
         base = path
         self.element = element
@@ -21,7 +21,9 @@ public struct FieldReader {
         readBeyond = o.count > 64 ? Array(repeating: false, count: o.count - 64) : []
     }
 
-    public var path: String { element.map { "\(base)[\($0)]" } ?? base }
+    public var path: String { FieldReader.path(base, element) }
+
+    private static func path(_ base: String, _ element: Int?) -> String { element.map { "\(base)[\($0)]" } ?? base }
 
     public func fail(_ key: String, _ what: String, code: CairnError.Code = .invalidField) -> CairnError {
         CairnError(code, "\(path).\(key): \(what)")
