@@ -32,6 +32,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public static let defaultTailLimit = 262_144
     public let tailLimit: Int
     let tail = TailIndex()
+    let filter = IDFilter()
 
     /// Creates a new ledger file with block 0. Fails if the file exists.
     /// The page size of a new ledger file; a ledger keeps the size it was created with.
@@ -244,8 +245,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// its whole page cache when it starts a transaction after another connection has committed,
     /// so at 10^6 notices each id index probe of admission read its pages from the OS again:
     /// several KiB copied per notice. The writer's cache outlives its own commits.
+    /// The writer also brings the process's filter of the id index up to date (`IDFilter`).
     public func noticesBeforeWriting(_ ids: [String]) throws -> [String: NoticeRecord] {
-        try pool.write { db in try notices(ids, in: db) }
+        try pool.write { db in
+            try filter.load(db, start: try SQLiteStore.tailStart(db), room: tailLimit)
+            return try notices(ids, in: db)
+        }
     }
 
     /// The lookups of `notices`, in `db`'s snapshot.
@@ -263,6 +268,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         // An id index or a pool that is empty is not probed: no block has filled the tail
         // yet (the tail's first `seq` is 0), or every notice arrives complete.
         let hasIndex = start > 0
+        // The id index is probed only for a prefix that the filter, if it covers this snapshot, may hold.
+        let bloom = filter.covering(start)
         let hasPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending)") ?? true
         let tailRow = try TailRow(db)
         // A join, not `seq IN (SELECT ...)`: SQLite builds a temporary table for the
@@ -274,7 +281,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         for id in ids {
             // Only hits are hashed into `out`: nearly every id is new.
             var found = try tailRow.find(id, in: map)
-            if found == nil, hasIndex, let prefix = TailIndex.prefix(id) {
+            if found == nil, hasIndex, let prefix = TailIndex.prefix(id), bloom?.mayContain(prefix) ?? true {
                 try indexed.run(
                     { $0.int(Int64(bitPattern: prefix)) },
                     row: { c in
@@ -437,7 +444,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         let height = Int64(h.height)
         // Each row's id prefix (see `TailIndex`) and seq, for the map once the block is committed.
         var added: [(prefix: UInt64?, seq: Int64)] = []
-        var movedAll = false
+        // The prefixes of a tail that this block moves into the id index, and where it started.
+        var moved: (prefixes: [UInt64], from: Int64)?
         try pool.write { db in
             // Index rows are appended to the log (see `Schema.log`). An id already in the tail is
             // refused here; the ledger looks every id up before it commits it, and `verify` finds
@@ -490,14 +498,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 added.append((TailIndex.prefix(r.id), seq))
             }
             // A full tail goes into the id index, sorted, so each of its pages is written once.
-            movedAll = tailRows + added.count >= tailLimit
-            if movedAll {
+            if tailRows + added.count >= tailLimit {
                 try db.execute(
                     sql: """
                         INSERT INTO notices_ids (prefix, seq)
                             SELECT cairn_id_prefix(id), seq FROM notices_log WHERE seq >= ? ORDER BY 1, 2
                         """, arguments: [tailStart])
                 try db.execute(sql: "INSERT INTO notices_indexed (height) VALUES (?)", arguments: [height])
+                moved = (tail.prefixes() + added.compactMap(\.prefix), tailStart)
             }
             for id in c.pooled { try unpend.run { $0.text(id) } }
             let insertNode = try RowStatement(db, "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
@@ -518,7 +526,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     arguments: [i.id, height, i.contract, i.state.map { Data($0) }])
             }
         }
-        tail.committed(added, movedAll: movedAll, height: height)
+        tail.committed(added, movedAll: moved != nil, height: height)
+        if let moved { filter.moved(moved.prefixes, from: moved.from, to: SQLiteStore.logSeq(height: height + 1, place: 0)) }
     }
 
     /// Finds an id's row in the tail through its `TailIndex`.

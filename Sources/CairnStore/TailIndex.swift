@@ -98,6 +98,13 @@ final class TailIndex: @unchecked Sendable {
         }
     }
 
+    /// The prefixes of the ids in the tail, each once.
+    func prefixes() -> [UInt64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(seqs.keys)
+    }
+
     enum Place {
         /// Not in the tail.
         case absent

@@ -316,6 +316,47 @@ func temporaryDirectory() -> String {
         #expect(try store.notices(first + second).values.filter { $0.status == .committed }.count == 6)
     }
 
+    /// The writer's filter of the id index (`IDFilter`) holds every entry through tail moves, its
+    /// growth past its size, and a move by another process, so a committed notice submitted again
+    /// is found, and a new id mostly skips the index.
+    @Test func theIDFilterHoldsEveryIndexedID() throws {
+        let f = try Fixture()
+        let (dir, path, store, ledger) = try f.sqliteLedger(tailLimit: 3)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        func filterHoldsTheIndex(_ s: SQLiteStore) throws {
+            try s.pool.read { db in
+                let start = try SQLiteStore.tailStart(db)
+                let bloom = try #require(s.filter.covering(start), "the filter does not cover the tail start \(start)")
+                let prefixes = try Int64.fetchAll(db, sql: "SELECT prefix FROM notices_ids")
+                #expect(!prefixes.isEmpty && prefixes.allSatisfy { bloom.mayContain(UInt64(bitPattern: $0)) })
+                // A prefix that is not there mostly misses.
+                var rng = SystemRandomNumberGenerator()
+                #expect((0..<1000).count(where: { _ in bloom.mayContain(rng.next()) }) < 100)
+            }
+        }
+        // 15 blocks of 2, a move every other block; the first filter, sized for the empty
+        // index, grows too full and is read afresh.
+        var ids: [String] = []
+        for round in 0..<15 { ids += try f.commitDeposits(ledger, round: round, count: 2, at: t) }
+        try filterHoldsTheIndex(store)
+        let again = try f.deposit("1.00", nonce: "r0-0", at: t)
+        #expect(again.notice.id == ids[0])
+        let resubmitted = try ledger.commit(Ledger.check([again], in: ledger.state), key: f.validator, now: t)
+        #expect(try resubmitted.results[0].get().duplicate && resubmitted.blocks.isEmpty)
+        #expect(try store.noticesBeforeWriting(ids).count == ids.count && store.notices(ids).count == ids.count)
+
+        // Another process appends blocks and moves the tail: this one's filter no longer covers
+        // the index, so its lookups probe until its writer reads the filter afresh.
+        let other = try Ledger(store: try SQLiteStore.open(path: path, tailLimit: 3))
+        var theirs: [String] = []
+        for round in 15..<19 { theirs += try f.commitDeposits(other, round: round, count: 2, at: t) }
+        #expect(try store.pool.read { db in store.filter.covering(try SQLiteStore.tailStart(db)) } == nil)
+        #expect(try store.notices(ids + theirs).count == ids.count + theirs.count)
+        #expect(try store.noticesBeforeWriting(ids + theirs).count == ids.count + theirs.count)
+        try filterHoldsTheIndex(store)
+    }
+
     /// A node keeps an `Idempotency-Key`'s first answer for its retention: a lookup within it
     /// finds the record, a later one does not, and the next write drops it, so the key can answer
     /// a new request. A table of an earlier build gains `created_at` on open, its rows as the
