@@ -233,22 +233,24 @@ public final class Ledger {
             do throws(CairnError) {
                 let e = group.envelope
                 let (a, checks) = try Rules.admitted(e, in: state, now: now, signaturesVerified: true, checks: group.checked?.checks)
+                let bytes = group.checked?.leaf ?? e.leaf
+                // What sealing takes: the checked envelope's own entry while its checks hold.
+                func entry() -> ParsedEntry {
+                    guard let c = group.checked else {
+                        return ParsedEntry(leaf: bytes, envelope: e, leafHash: Merkle.leafHash(bytes), checks: checks)
+                    }
+                    return c.checks?.hold(in: state) == true
+                        ? c.entry : ParsedEntry(leaf: c.leaf, envelope: e, leafHash: c.leafHash, checks: checks)
+                }
                 if direct, a.complete, pooled[group.id] == nil {
-                    let bytes = group.checked?.leaf ?? e.leaf
-                    let entry = ParsedEntry(
-                        leaf: bytes, envelope: e, leafHash: group.checked?.leafHash ?? Merkle.leafHash(bytes), checks: checks)
-                    sealNow.append(DirectEntry(members: group.members, entry: entry))
+                    sealNow.append(DirectEntry(members: group.members, entry: entry()))
                     continue
                 }
                 let unchanged = pooled[group.id] == e.signatures.count
                 if !unchanged {
                     if a.complete { try project(e, now: now) }
-                    let bytes = group.checked?.leaf ?? e.leaf
                     writes.append(PendingItem(id: group.id, envelope: bytes, complete: a.complete, expiresAt: e.notice.expiresAt))
-                    if a.complete {
-                        parsed.append(
-                            (group.id, ParsedEntry(leaf: bytes, envelope: e, leafHash: group.checked?.leafHash ?? Merkle.leafHash(bytes))))
-                    }
+                    if a.complete { parsed.append((group.id, entry())) }
                 }
                 outcome = .success(
                     SubmitResult(
@@ -268,27 +270,6 @@ public final class Ledger {
     /// rather than parsing the pool's rows again. Bounded; a row not found here is parsed.
     private var parsedPool: [String: ParsedEntry] = [:]
     static let parsedPoolLimit = 50_000
-
-    /// Immutable, and a class, as `CheckedEnvelope` is: it is copied on its way into a block.
-    final class ParsedEntry: Sendable {
-        let leaf: [UInt8]
-        let envelope: Envelope
-        let leafHash: Hash
-        /// What admission worked out, for sealing to reuse (see `Rules.Checks`).
-        let checks: Rules.Checks?
-
-        /// Parses a pool row.
-        convenience init(leaf: [UInt8]) throws(CairnError) {
-            self.init(leaf: leaf, envelope: try Envelope(leaf: leaf), leafHash: Merkle.leafHash(leaf))
-        }
-
-        init(leaf: [UInt8], envelope: Envelope, leafHash: Hash, checks: Rules.Checks? = nil) {
-            self.leaf = leaf
-            self.envelope = envelope
-            self.leafHash = leafHash
-            self.checks = checks
-        }
-    }
 
     /// A pool row, from `parsedPool` when it holds these exact bytes.
     private func cached(id: String, leaf: [UInt8]) -> ParsedEntry? {

@@ -24,27 +24,51 @@ public struct Admission: Sendable, Equatable {
 /// Immutable, and a class: admission passes batches of them around, and a copy of a class is one
 /// reference rather than one per field, retained on the ledger's thread.
 public final class CheckedEnvelope: Sendable {
-    public let envelope: Envelope
+    /// The envelope with its leaf bytes, Merkle leaf hash and checks, worked out here too, off the
+    /// ledger's thread: sealing takes this entry itself while the checks hold.
+    let entry: ParsedEntry
+    public var envelope: Envelope { entry.envelope }
+    public var leaf: [UInt8] { entry.leaf }
+    public var leafHash: Hash { entry.leafHash }
+    /// The notice's fields, signers and policy checked against the same state, for admission to
+    /// reuse while they hold (see `Rules.Checks`); nil when they fail, so admission names why.
+    var checks: Rules.Checks? { entry.checks }
     /// Why a signature does not verify; nil when all do.
     public let failure: CairnError?
     /// The `keysVersion` of the state checked against: admission checks again if keys changed since.
     public let keysVersion: Int
-    /// The envelope's leaf bytes and Merkle leaf hash, worked out here too, off the ledger's thread.
-    public let leaf: [UInt8]
-    public let leafHash: Hash
-    /// The notice's fields, signers and policy checked against the same state, for admission to
-    /// reuse while they hold (see `Rules.Checks`); nil when they fail, so admission names why.
-    let checks: Rules.Checks?
 
     public init(_ envelope: Envelope, in state: LedgerState) {
-        self.envelope = envelope
+        let leaf = envelope.leaf
+        entry = ParsedEntry(
+            leaf: leaf, envelope: envelope, leafHash: Merkle.leafHash(leaf), checks: try? Rules.Checks(envelope, in: state))
         keysVersion = state.keysVersion
-        leaf = envelope.leaf
-        leafHash = Merkle.leafHash(leaf)
-        checks = try? Rules.Checks(envelope, in: state)
         var failure: CairnError?
         do throws(CairnError) { try Rules.verifySignatures(envelope, in: state) } catch { failure = error }
         self.failure = failure
+    }
+}
+
+/// A notice on its way into a block: its leaf, parsed, with its Merkle leaf hash and what
+/// admission worked out about it. Immutable, and a class, as `CheckedEnvelope` is: it is copied on
+/// its way into a block.
+final class ParsedEntry: Sendable {
+    let leaf: [UInt8]
+    let envelope: Envelope
+    let leafHash: Hash
+    /// What admission worked out, for sealing to reuse (see `Rules.Checks`).
+    let checks: Rules.Checks?
+
+    /// Parses a pool row.
+    convenience init(leaf: [UInt8]) throws(CairnError) {
+        self.init(leaf: leaf, envelope: try Envelope(leaf: leaf), leafHash: Merkle.leafHash(leaf))
+    }
+
+    init(leaf: [UInt8], envelope: Envelope, leafHash: Hash, checks: Rules.Checks? = nil) {
+        self.leaf = leaf
+        self.envelope = envelope
+        self.leafHash = leafHash
+        self.checks = checks
     }
 }
 
@@ -158,19 +182,25 @@ public enum Rules {
     }
 
     /// What the checks of a notice work out from its fields, genesis and the members' keys: its
-    /// effect, its resolved policy and its signers. `admitted` returns them so that `apply` can
-    /// take them instead of working them out again, while the keys are those they were worked out
-    /// with. Contract notices, whose checks also read the contracts and instances, never reuse them.
+    /// effect, its resolved policy, its signers and what the policy still needs of them.
+    /// `admitted` returns them so that `apply` can take them instead of working them out again,
+    /// while the keys are those they were worked out with. Contract notices, whose checks also
+    /// read the contracts and instances, never reuse them.
     public struct Checks: Sendable {
         let effect: Effect
-        let policy: Policy
         let signers: Set<String>
+        /// What the policy still needs of the signers (`Policy.missing`), and the policy itself
+        /// for the error that names it; both nil when the signers satisfy it. Worked out here,
+        /// where a node checks signatures, rather than twice on the ledger's thread, which then
+        /// neither walks nor frees a satisfied policy.
+        let missing: (needs: String, policy: Policy)?
         let keysVersion: Int
 
         init(_ e: Envelope, in state: LedgerState) throws(CairnError) {
             effect = try Rules.effect(of: e.notice, in: state)
-            policy = Rules.policy(for: e.notice, in: state)
+            let policy = Rules.policy(for: e.notice, in: state)
             signers = try Rules.signers(of: e, policy: policy, in: state)
+            missing = policy.missing(given: signers).map { ($0, policy) }
             keysVersion = state.keysVersion
         }
 
@@ -203,7 +233,7 @@ public enum Rules {
         let checks: Checks
         if let earlier, earlier.hold(in: state) { checks = earlier } else { checks = try Checks(e, in: state) }
         if !signaturesVerified { try verifySignatures(e, in: state) }
-        var missing = checks.policy.missing(given: checks.signers)
+        var missing = checks.missing?.needs
         if missing == nil, Contracts.authorizes(n, signers: checks.signers, in: state, now: now) == false {
             missing = "signatures that the guard of action \(n.contract!.action!) accepts"
         }
@@ -226,11 +256,11 @@ public enum Rules {
             }
             let c: Checks
             if let checks, checks.hold(in: state) { c = checks } else { c = try Checks(e, in: state) }
-            let (effect, policy, signers) = (c.effect, c.policy, c.signers)
             if !signaturesVerified { try verifySignatures(e, in: state) }
-            guard policy.isSatisfied(by: signers) else {
-                throw CairnError(.policyUnsatisfied, "notice \(n.id): signatures do not satisfy \(policy)")
+            if let missing = c.missing {
+                throw CairnError(.policyUnsatisfied, "notice \(n.id): signatures do not satisfy \(missing.policy)")
             }
+            let (effect, signers) = (c.effect, c.signers)
             for ref in n.refs where !refStatus(ref) {
                 throw CairnError(CairnError.Code(rawValue: "unknown_ref"), "notice \(n.id): ref \(ref) is not a committed notice")
             }
