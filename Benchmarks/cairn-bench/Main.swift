@@ -11,14 +11,16 @@ struct Bench {
         var jsonPath: String?
         var sizes: [Int]?
         var block: Int?
+        var ingestOnly = false
         while let a = args.popFirst() {
             switch a {
             case "--quick": quick = true
             case "--json": jsonPath = args.popFirst()
             case "--sizes": sizes = args.popFirst()?.split(separator: ",").compactMap { Int($0) }
             case "--block": block = args.popFirst().flatMap { Int($0) }
+            case "--ingest-only": ingestOnly = true
             case "-h", "--help":
-                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--block N] [--json OUT]")
+                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--block N] [--ingest-only] [--json OUT]")
                 return
             default:
                 FileHandle.standardError.write(Data("cairn-bench: unknown argument \(a)\n".utf8))
@@ -27,6 +29,7 @@ struct Bench {
         }
         var plan = quick ? Plan.quick : Plan.full
         if let sizes, !sizes.isEmpty { plan.sizes = sizes }
+        plan.ingestOnly = ingestOnly
         if let block, block > 0 {
             plan.block = block
             plan.batch = min(plan.batch, block)
@@ -39,7 +42,7 @@ struct Bench {
 
         let base = try Baselines.measure(plan: plan, work: work, report: &report)
         try LedgerBench(plan: plan, work: work).run(report: &report)
-        try NodeBench(plan: plan, work: work, baselines: base).run(report: &report)
+        if !plan.ingestOnly { try NodeBench(plan: plan, work: work, baselines: base).run(report: &report) }
 
         print(report.table())
         if let jsonPath {
@@ -58,6 +61,8 @@ struct Plan {
     var batch: Int
     var block: Int
     var proofSamples: Int
+    /// Only the baselines and ingest: for comparing two builds' ingest in turns (BENCHMARKS.md).
+    var ingestOnly = false
 
     /// Blocks of one batch, so each block seals while the next batch is checked. A node cuts
     /// blocks of at most 1,000 by default (`--block-max`).
