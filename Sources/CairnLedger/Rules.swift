@@ -182,7 +182,7 @@ public enum Rules {
     }
 
     /// What the checks of a notice work out from its fields, genesis and the members' keys: its
-    /// effect, its resolved policy, its signers and what the policy still needs of them.
+    /// effect, its signers and what its resolved policy still needs of them.
     /// `admitted` returns them so that `apply` can take them instead of working them out again,
     /// while the keys are those they were worked out with. Contract notices, whose checks also
     /// read the contracts and instances, never reuse them.
