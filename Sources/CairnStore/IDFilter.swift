@@ -13,29 +13,35 @@ import GRDB
 /// or that has grown too full, is read afresh from `notices_ids` by the next write.
 final class IDFilter: @unchecked Sendable {
     private let lock = NSLock()
-    private var bloom: PrefixBloom?
-    /// The tail start the filter covers: every entry of `notices_ids` for a row before it is in.
-    private var covered: Int64 = -1
+    /// The filter and the tail start it covers: every entry of `notices_ids` for a row before it
+    /// is in the filter. Nil when there is none.
+    private var current: (bloom: PrefixBloom, covers: Int64)?
 
     /// The filter, if it holds every id index entry that a snapshot whose tail starts at `start`
     /// sees; nil when lookups must probe.
     func covering(_ start: Int64) -> PrefixBloom? {
         lock.lock()
         defer { lock.unlock() }
-        return covered >= start ? bloom : nil
+        guard let current, current.covers >= start else { return nil }
+        return current.bloom
     }
 
     /// Reads the filter afresh from `db`, the writer's connection, unless it already covers the
-    /// tail start `start`. Sized for the entries there plus `room` more.
+    /// tail start `start`. Sized for the entries there plus `room` more. Only the writer calls
+    /// this and `moved`, one at a time, so the table is read outside the lock, and readers keep
+    /// probing meanwhile.
     func load(_ db: Database, start: Int64, room: Int) throws {
         lock.lock()
-        defer { lock.unlock() }
-        guard bloom == nil || covered != start else { return }
+        let covered = current?.covers == start
+        lock.unlock()
+        guard !covered else { return }
         var prefixes: [UInt64] = []
         try RowStatement(db, "SELECT prefix FROM notices_ids").run({ _ in }, row: { prefixes.append(UInt64(bitPattern: $0.int(0))) })
         var b = PrefixBloom(capacity: prefixes.count + room)
         for p in prefixes { b.insert(p) }
-        (bloom, covered) = (b, start)
+        lock.lock()
+        current = (b, start)
+        lock.unlock()
     }
 
     /// After a block's transaction that moved the tail from `from` into the id index, so that the
@@ -45,14 +51,10 @@ final class IDFilter: @unchecked Sendable {
     func moved(_ prefixes: [UInt64], from: Int64, to: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        guard var b = bloom, covered == from else { return }
-        bloom = nil  // one reference, so the inserts below do not copy the bits
+        guard var b = current?.bloom, current?.covers == from else { return }
+        current = nil  // one reference, so the inserts below do not copy the bits
         for p in prefixes { b.insert(p) }
-        if b.isCrowded {
-            covered = -1
-        } else {
-            (bloom, covered) = (b, to)
-        }
+        if !b.isCrowded { current = (b, to) }
     }
 }
 
