@@ -34,8 +34,24 @@ indirect enum ExprKind: Sendable, Equatable {
 }
 
 struct Expr: Sendable, Equatable, CustomStringConvertible {
-    var kind: ExprKind
+    let kind: ExprKind
     var pos: Pos
+    /// Nodes on the longest path from here to a leaf (a leaf is 1), computed from the children in
+    /// O(1). Every walker of expressions (checker, interpreter, report, `description`, `cost`, even
+    /// the indirect enum's deinit) recurses once per level, so the parser refuses an expression
+    /// taller than `Limits.exprHeight` with `too_deep`.
+    let height: Int
+
+    init(kind: ExprKind, pos: Pos) {
+        self.kind = kind
+        self.pos = pos
+        switch kind {
+        case .int, .bytes, .string, .bool, .now, .name: height = 1
+        case .call(_, let a): height = 1 + a.reduce(0) { max($0, $1.height) }
+        case .neg(let e), .not(let e): height = 1 + e.height
+        case .binary(_, let l, let r): height = 1 + max(l.height, r.height)
+        }
+    }
 
     /// Source-like text, for the report and messages.
     var description: String {

@@ -18,10 +18,21 @@ struct Analysis: Sendable {
 
 /// Static checks: names, types, timeouts (present, of the form `param + constant`, strictly
 /// increasing along each path), limits, amounts, policies; then the step bounds and lints.
+///
+/// Near-linear in the program's size: names are looked up in a dictionary, a scope (copied
+/// where a path binds more names) holds at most `Limits.scopeNames` bindings, and the recursions
+/// follow the parser's bounds (`Limits.parseDepth`, `Limits.exprHeight`, `Limits.whenDepth`).
 struct Checker {
     let program: Program
     private(set) var errors: [ScriptError] = []
     private(set) var analysis = Analysis()
+    /// Expression nodes typed, bindings made or copied, policy leaves: the checker's share of
+    /// `Contract.compileCountingWork` (the time order counts its own).
+    private(set) var work = 0
+    /// `analysis.actions` as a set, for the membership test.
+    private var actionNames: Set<String> = []
+    /// Set once a path binds more than `Limits.scopeNames` names: checking stops there.
+    private var outOfNames = false
 
     init(program: Program) {
         self.program = program
@@ -35,9 +46,9 @@ struct Checker {
     }
 
     mutating func run() {
-        var scope: [Binding] = []
+        var scope = Scope()
         for p in program.params {
-            if scope.contains(where: { $0.name == p.name }) { error("duplicate_name", "parameter '\(p.name)' is declared twice", p.pos) }
+            if scope.contains(p.name) { error("duplicate_name", "parameter '\(p.name)' is declared twice", p.pos) }
             if Parser.reserved.contains(p.name) || Self.builtins[p.name] != nil {
                 error("reserved_name", "'\(p.name)' is reserved", p.pos)
             }
@@ -69,13 +80,17 @@ struct Checker {
 
     // MARK: walking
 
-    private mutating func walk(_ body: Body, scope: [Binding], enclosing: LinearTime?, depth: Int, path: [Pos]) {
+    private mutating func walk(_ body: Body, scope: Scope, enclosing: LinearTime?, depth: Int, path: [Pos]) {
+        if outOfNames { return }
         var scope = scope
+        // The first `let` copies the scope (at most `Limits.scopeNames` bindings).
+        if body.stmts.contains(where: { if case .letBind = $0 { true } else { false } }) { work += scope.count }
         for s in body.stmts {
             switch s {
             case .letBind(let n, let e, let p):
                 let t = type(e, scope)
                 bind(n, t == .unknown ? .unknown : t, p, &scope)
+                if outOfNames { return }
             case .pay(let a, let c, let to, _):
                 checkAmount(a, scope, "a payment amount")
                 expect(c, .currency, scope, "a payment currency")
@@ -95,12 +110,12 @@ struct Checker {
         }
     }
 
-    private mutating func checkWhen(_ w: When, scope: [Binding], enclosing: LinearTime?, depth: Int, path: [Pos]) {
+    private mutating func checkWhen(_ w: When, scope: Scope, enclosing: LinearTime?, depth: Int, path: [Pos]) {
         if depth > Limits.whenDepth {
             error("too_deep", "when nested deeper than \(Limits.whenDepth) levels", w.pos)
             return
         }
-        analysis.scopes[w.id] = scope
+        analysis.scopes[w.id] = scope.bindings
         if w.cases.count > Limits.casesPerWhen { error("too_many_cases", "more than \(Limits.casesPerWhen) cases in one when", w.pos) }
         var timeout: LinearTime?
         if let t = w.timeout {
@@ -123,7 +138,8 @@ struct Checker {
         let path = path + [w.pos]
         var alwaysTaken: Set<String> = []
         for c in w.cases {
-            if !analysis.actions.contains(c.action) { analysis.actions.append(c.action) }
+            if outOfNames { return }
+            if actionNames.insert(c.action).inserted { analysis.actions.append(c.action) }
             if Parser.reserved.contains(c.action) { error("reserved_name", "'\(c.action)' is reserved", c.pos) }
             if alwaysTaken.contains(c.action) {
                 lint("unreachable_branch", "an earlier case '\(c.action)' without guards always wins", c.pos)
@@ -132,12 +148,14 @@ struct Checker {
                 alwaysTaken.insert(c.action)
             }
             var inner = scope
+            if !c.args.isEmpty { work += scope.count }
             var seen: Set<String> = []
             for a in c.args {
                 if !seen.insert(a.name).inserted { error("duplicate_name", "argument '\(a.name)' is declared twice", a.pos) }
                 for e in a.allowed ?? [] { expect(e, VType(a.type), scope, "an allowed value of '\(a.name)'") }
             }
             for a in c.args { bind(a.name, VType(a.type), a.pos, &inner) }
+            if outOfNames { return }
             for cl in c.clauses {
                 switch cl {
                 case .by(let p, _): checkPolicy(p, scope)
@@ -149,7 +167,7 @@ struct Checker {
                 case .before(let e, _): expect(e, .time, inner, "a 'before' bound")
                 case .whereCond(let e, _): expect(e, .bool, inner, "a where condition")
                 case .preimage(let n, let e, let p):
-                    if let b = inner.last(where: { $0.name == n }) {
+                    if let b = inner.lookup(n) {
                         if !b.type.fits(.hash) { error("type_mismatch", "'\(n)' must be a hash argument", p) }
                     } else {
                         error("unbound_name", "no argument named '\(n)'", p)
@@ -166,27 +184,36 @@ struct Checker {
         if let b = w.timeoutBody { walk(b, scope: scope, enclosing: timeout ?? enclosing, depth: depth, path: path) }
     }
 
-    private mutating func bind(_ name: String, _ t: VType, _ pos: Pos, _ scope: inout [Binding]) {
+    private mutating func bind(_ name: String, _ t: VType, _ pos: Pos, _ scope: inout Scope) {
+        work += 1
+        guard scope.count < Limits.scopeNames else {
+            if !outOfNames {
+                error("too_many_names", "more than \(Limits.scopeNames) names in scope (parameters, lets and arguments)", pos)
+                outOfNames = true
+            }
+            return
+        }
         if Self.builtins[name] != nil { error("reserved_name", "'\(name)' is a builtin", pos) }
-        if scope.contains(where: { $0.name == name }) { lint("shadowed_name", "'\(name)' shadows an earlier binding", pos) }
+        if scope.contains(name) { lint("shadowed_name", "'\(name)' shadows an earlier binding", pos) }
         scope.append(Binding(name: name, type: t, isParam: false))
     }
 
-    private mutating func checkAmount(_ e: Expr, _ scope: [Binding], _ what: String) {
+    private mutating func checkAmount(_ e: Expr, _ scope: Scope, _ what: String) {
         expect(e, .amount, scope, what)
         if let v = Self.constantInt(e), v <= 0 { error("invalid_amount", "\(what) must be positive, not \(v)", e.pos) }
     }
 
-    private mutating func checkPolicy(_ p: PolicyNode, _ scope: [Binding]) {
+    private mutating func checkPolicy(_ p: PolicyNode, _ scope: Scope) {
         let leaves = p.leaves
+        work += leaves.count
         if leaves.count > Limits.policyParties {
             error("policy_too_large", "a policy names at most \(Limits.policyParties) parties", p.pos)
+            return
         }
-        var seen: [String] = []
+        var seen: Set<String> = []
         for l in leaves {
             expect(l, .party, scope, "a policy party")
-            if seen.contains(l.description) { error("duplicate_party", "'\(l)' appears twice in one policy", l.pos) }
-            seen.append(l.description)
+            if !seen.insert(l.description).inserted { error("duplicate_party", "'\(l)' appears twice in one policy", l.pos) }
         }
         func thresholds(_ n: PolicyNode) {
             switch n {
@@ -207,14 +234,15 @@ struct Checker {
         "sha256": (.hash, .hash), "owner": (.account, .party), "balance": (.currency, .amount),
     ]
 
-    private mutating func expect(_ e: Expr, _ wanted: VType, _ scope: [Binding], _ what: String) {
+    private mutating func expect(_ e: Expr, _ wanted: VType, _ scope: Scope, _ what: String) {
         let t = type(e, scope)
         if !t.fits(wanted) { error("type_mismatch", "\(what) must be \(wanted.rawValue), not \(t.rawValue)", e.pos) }
     }
 
     private static func numeric(_ t: VType) -> Bool { t == .int || t == .amount || t == .unknown }
 
-    mutating func type(_ e: Expr, _ scope: [Binding]) -> VType {
+    mutating func type(_ e: Expr, _ scope: Scope) -> VType {
+        work += 1
         switch e.kind {
         case .int: return .int
         case .bytes: return .hash
@@ -222,7 +250,7 @@ struct Checker {
         case .bool: return .bool
         case .now: return .time
         case .name(let n):
-            guard let b = scope.last(where: { $0.name == n }) else {
+            guard let b = scope.lookup(n) else {
                 error("unbound_name", "'\(n)' is not bound here", e.pos)
                 return .unknown
             }
@@ -325,11 +353,11 @@ struct Checker {
     }
 
     /// `p`, `p + c`, `p - c`, `c` (constants may be products of literals) with `p` a time parameter.
-    func linear(_ e: Expr, _ scope: [Binding]) -> LinearTime? {
+    func linear(_ e: Expr, _ scope: Scope) -> LinearTime? {
         if let c = Self.constantInt(e) { return LinearTime(base: nil, offset: c) }
         switch e.kind {
         case .name(let n):
-            guard let b = scope.last(where: { $0.name == n }), b.isParam, b.type == .time else { return nil }
+            guard let b = scope.lookup(n), b.isParam, b.type == .time else { return nil }
             return LinearTime(base: n, offset: 0)
         case .binary(.add, let l, let r):
             if let a = linear(l, scope), let c = Self.constantInt(r), !a.offset.addingReportingOverflow(c).overflow {
@@ -349,7 +377,7 @@ struct Checker {
     }
 
     /// Reads `a < b`, `a <= b`, `a > b`, `a >= b`, `a == b` (joined by `and`) between linear times.
-    private mutating func collectOrder(_ e: Expr, _ scope: [Binding]) {
+    private mutating func collectOrder(_ e: Expr, _ scope: Scope) {
         guard case .binary(let op, let l, let r) = e.kind else { return }
         if op == .and {
             collectOrder(l, scope)

@@ -3,9 +3,10 @@ extension Contract {
     /// first declaration of a name wins), so a caller can convert arguments given as JSON.
     public func argumentTypes(action: String) -> [(name: String, type: ParamType)] {
         var out: [(name: String, type: ParamType)] = []
+        var seen: Set<String> = []
         for when in program.whens {
             for c in when.cases where c.action == action {
-                for a in c.args where !out.contains(where: { $0.name == a.name }) { out.append((a.name, a.type)) }
+                for a in c.args where seen.insert(a.name).inserted { out.append((a.name, a.type)) }
             }
         }
         return out

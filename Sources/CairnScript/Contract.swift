@@ -25,28 +25,38 @@ public struct Contract: Sendable {
     let analysis: Analysis
 
     /// Parses and checks a contract. On failure returns every error found, in source order.
-    public static func compile(_ source: String) -> Result<Contract, ScriptErrors> {
+    ///
+    /// Safe on untrusted input: any source up to `Limits.sourceBytes` compiles (or fails) in time
+    /// near-linear in its size, with recursion bounded by `Limits` rather than by the input.
+    public static func compile(_ source: String) -> Result<Contract, ScriptErrors> { compileCountingWork(source).result }
+
+    /// `compile`, also returning the work done: tokens, parser steps, expression nodes typed,
+    /// bindings made or copied, policy leaves and the time order's inner steps. A deterministic
+    /// count, so tests can check that it grows linearly with the source, with no clock.
+    static func compileCountingWork(_ source: String) -> (result: Result<Contract, ScriptErrors>, work: Int) {
         guard source.utf8.count <= Limits.sourceBytes else {
-            return .failure(
-                ScriptErrors([ScriptError("source_too_large", "the source is larger than \(Limits.sourceBytes) bytes", at: .start)]))
+            let error = ScriptError("source_too_large", "the source is larger than \(Limits.sourceBytes) bytes", at: .start)
+            return (.failure(ScriptErrors([error])), 0)
         }
         var lexer = Lexer(source)
         let tokens = lexer.tokens()
         var parser = Parser(tokens: tokens)
         let program = parser.parseProgram()
+        var work = lexer.work + parser.work
         var errors = lexer.errors + parser.errors
         if let program {
             var checker = Checker(program: program)
             if errors.isEmpty || parser.errors.isEmpty {
                 checker.run()
                 errors += checker.errors
+                work += checker.work + checker.analysis.order.work
             }
-            if errors.isEmpty { return .success(Contract(source: source, program: program, analysis: checker.analysis)) }
+            if errors.isEmpty { return (.success(Contract(source: source, program: program, analysis: checker.analysis)), work) }
         }
         let sorted = errors.enumerated().sorted { (a, b) in
             (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
         }
-        return .failure(ScriptErrors(sorted.map(\.element)))
+        return (.failure(ScriptErrors(sorted.map(\.element))), work)
     }
 
     private init(source: String, program: Program, analysis: Analysis) {

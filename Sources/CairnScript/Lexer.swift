@@ -30,13 +30,17 @@ struct Token: Sendable, Equatable {
 
 /// Splits source into tokens. Comments run from `//` to the end of the line. Lexical errors
 /// (a stray character, an unterminated string, an integer past `Int64`) are collected and the
-/// lexer goes on, so one run reports several.
+/// lexer goes on, so one run reports several. It never recurses: each call of `next` is a loop
+/// over the bytes, so a source of stray characters costs one step per byte.
 struct Lexer {
     private let bytes: [UInt8]
     private var i = 0
     private var line = 1
     private var lineStart = 0
     private(set) var errors: [ScriptError] = []
+    /// Tokens and stray characters seen: the lexer's share of `Contract.compileCountingWork` (each also
+    /// consumes at least one byte, so it never exceeds the source size plus one).
+    private(set) var work = 0
 
     init(_ source: String) { bytes = Array(source.utf8) }
 
@@ -56,6 +60,14 @@ struct Lexer {
     }
 
     private mutating func next() -> Token {
+        while true {
+            work += 1
+            if let t = token() { return t }
+        }
+    }
+
+    /// The next token, or nil after skipping a stray character (recorded as `bad_token`).
+    private mutating func token() -> Token? {
         while i < bytes.count {
             let c = bytes[i]
             if c == 0x0a {
@@ -133,6 +145,6 @@ struct Lexer {
         i += 1
         while i < bytes.count, bytes[i] & 0xc0 == 0x80 { i += 1 }
         errors.append(ScriptError("bad_token", "unexpected character", at: start))
-        return next()
+        return nil
     }
 }

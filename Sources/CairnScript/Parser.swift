@@ -1,7 +1,9 @@
 /// Recursive-descent parser with error recovery: a syntax error is recorded and the parser skips
 /// to the next statement, case or header keyword, so one run reports several errors. Nesting
-/// (blocks and expressions) is bounded by `Limits.parseDepth`; past it the parser reports
-/// `too_deep` and stops instead of overflowing the stack.
+/// (blocks, policies and expressions) is bounded by `Limits.parseDepth`, and the height of every
+/// expression (operator chains included, which the parser builds in a loop) by
+/// `Limits.exprHeight`; past either the parser reports `too_deep` and stops, so no later walker
+/// of the tree can overflow the stack. The token index only moves forward, so parsing is linear.
 struct Parser {
     static let reserved: Set<String> = [
         "contract", "param", "require", "when", "case", "by", "after", "before", "preimage", "of", "where", "deposit",
@@ -18,11 +20,16 @@ struct Parser {
     private var depth = 0
     private(set) var errors: [ScriptError] = []
     private var whens: [When?] = []
+    /// Tokens consumed plus nodes built: the parser's share of `Contract.compileCountingWork`.
+    private(set) var work = 0
 
     init(tokens: [Token]) { toks = tokens }
 
     private var tok: Token { toks[i] }
-    private mutating func advance() { if i < toks.count - 1 { i += 1 } }
+    private mutating func advance() {
+        work += 1
+        if i < toks.count - 1 { i += 1 }
+    }
 
     private mutating func fail(_ message: String, at pos: Pos? = nil, code: String = "syntax") -> Abort {
         let p = pos ?? tok.pos
@@ -61,11 +68,24 @@ struct Parser {
     private mutating func leave() { depth -= 1 }
     private var aborted = false
 
+    /// Builds an expression node, refusing one taller than `Limits.exprHeight`.
+    private mutating func node(_ kind: ExprKind, _ pos: Pos) throws(Abort) -> Expr {
+        work += 1
+        let e = Expr(kind: kind, pos: pos)
+        if e.height > Limits.exprHeight {
+            _ = fail("an expression more than \(Limits.exprHeight) operators deep", at: pos, code: "too_deep")
+            aborted = true
+            throw Abort()
+        }
+        return e
+    }
+
     /// Skips to a synchronizing keyword or to the `}` closing the current block (not consumed).
     private mutating func recover(stopWords: Set<String> = syncWords) {
         var nest = 0
         var first = true
         while !tok.isEnd {
+            work += 1
             if tok.isSym("{") {
                 nest += 1
             } else if tok.isSym("}") {
@@ -87,6 +107,8 @@ struct Parser {
         var params: [ParamDecl] = []
         var requires: [Expr] = []
         var refund: Expr?
+        var paramCount = 0
+        var requireCount = 0
         do {
             try expectWord("contract", "at the start of a contract")
             name = try self.name("the contract name").0
@@ -101,8 +123,21 @@ struct Parser {
                 case "param":
                     let (n, np) = try self.name("a parameter name")
                     try expectSym(":", "after the parameter name")
-                    params.append(ParamDecl(name: n, type: try type(), pos: np))
-                case "require": requires.append(try expr())
+                    let decl = ParamDecl(name: n, type: try type(), pos: np)
+                    paramCount += 1
+                    if paramCount <= Limits.params {
+                        params.append(decl)
+                    } else if paramCount == Limits.params + 1 {
+                        _ = fail("more than \(Limits.params) parameters", at: p, code: "too_many_params")
+                    }
+                case "require":
+                    let r = try expr()
+                    requireCount += 1
+                    if requireCount <= Limits.requires {
+                        requires.append(r)
+                    } else if requireCount == Limits.requires + 1 {
+                        _ = fail("more than \(Limits.requires) require clauses", at: p, code: "too_many_requires")
+                    }
                 default:
                     if refund != nil { throw fail("a second refund clause", at: p) }
                     refund = try expr()
@@ -347,7 +382,7 @@ struct Parser {
             let p = tok.pos
             advance()
             let rhs = try binary(level: level + 1)
-            lhs = Expr(kind: .binary(op, lhs, rhs), pos: lhs.pos)
+            lhs = try node(.binary(op, lhs, rhs), lhs.pos)
             // Comparisons do not chain: `a < b < c` is an error, not a surprise.
             if level == 2, opAt(level: 2) != nil { throw fail("comparisons do not chain; use 'and'", at: p) }
         }
@@ -362,7 +397,7 @@ struct Parser {
             try enter()
             defer { leave() }
             let e = try unary()
-            return Expr(kind: isNeg ? .neg(e) : .not(e), pos: p)
+            return try node(isNeg ? .neg(e) : .not(e), p)
         }
         return try primary()
     }
@@ -399,7 +434,7 @@ struct Parser {
                 }
             }
             try expectSym(")", "after the arguments of \(n)")
-            return Expr(kind: .call(n, args), pos: p)
+            return try node(.call(n, args), p)
         case .sym("("):
             advance()
             let e = try expr()
@@ -411,16 +446,31 @@ struct Parser {
     }
 }
 
-/// The language's fixed limits, checked before anything that depends on them.
+/// The language's fixed limits, checked before anything that depends on them. Together they
+/// keep compiling any source up to `sourceBytes` near-linear in its size, and every recursion
+/// over the tree bounded: nothing recurses deeper than `parseDepth` (blocks, policies,
+/// parentheses) or `exprHeight` (expression nodes), and the one cubic step (closing the time
+/// order of the `require` lines) runs over at most `params + 1` nodes.
 public enum Limits {
-    /// Source size in bytes.
+    /// Source size in bytes (`source_too_large`).
     public static let sourceBytes = 64 * 1024
-    /// `when` nesting along any path.
+    /// `when` nesting along any path (`too_deep`).
     public static let whenDepth = 32
-    /// Cases in one `when`.
+    /// Cases in one `when` (`too_many_cases`).
     public static let casesPerWhen = 16
-    /// Parser recursion (blocks, policies and expressions together).
+    /// Parser recursion: blocks, policies, parentheses, unary operators and call arguments together (`too_deep`).
     public static let parseDepth = 96
-    /// Leaves in one policy (bounds the authority matrix).
+    /// Height of one expression: nodes on its longest root-to-leaf path, so a chain of 63 binary
+    /// operators (`a + b + ...`, `x and y and ...`), 63 unary ones or 63 nested calls (`too_deep`).
+    /// The parser builds operator chains in a loop; this bounds the trees every later walker recurses over.
+    public static let exprHeight = 64
+    /// Parameters of a contract (`too_many_params`); also bounds the time order's nodes.
+    public static let params = 64
+    /// `require` lines of a contract (`too_many_requires`).
+    public static let requires = 64
+    /// Names in scope at any point: parameters, `let`s and action arguments along a path
+    /// (`too_many_names`). Bounds each `when`'s scope, which an instance's state stores.
+    public static let scopeNames = 256
+    /// Leaves in one policy (`policy_too_large`; bounds the authority matrix).
     public static let policyParties = 16
 }

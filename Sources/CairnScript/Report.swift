@@ -94,9 +94,11 @@ private struct ReportBuilder {
         for r in program.requires { collectPositive(r) }
         // `require balance(c) == x` fixes what the opening deposit locks in c.
         for r in program.requires { opening(r, &start) }
+        // In order of first appearance; the set only answers membership.
         var currencies: [String] = []
+        var seen: Set<String> = []
         func collect(_ b: Body) {
-            for case .pay(_, let c, _, _) in b.stmts where !currencies.contains(c.description) { currencies.append(c.description) }
+            for case .pay(_, let c, _, _) in b.stmts where seen.insert(c.description).inserted { currencies.append(c.description) }
             if case .ifElse(_, let x, let y, _) = b.tail {
                 collect(x)
                 collect(y)
@@ -105,7 +107,7 @@ private struct ReportBuilder {
         collect(program.body)
         for w in program.whens {
             for c in w.cases {
-                for case .deposit(_, let cur, _, _) in c.clauses where !currencies.contains(cur.description) {
+                for case .deposit(_, let cur, _, _) in c.clauses where seen.insert(cur.description).inserted {
                     currencies.append(cur.description)
                 }
                 collect(c.body)
@@ -193,21 +195,24 @@ private struct ReportBuilder {
         case .close:
             let refund = program.refund?.description ?? "?"
             moves?.items.append("close: remainder to \(refund)")
+            guard terminals.count < 256 else {
+                truncated = true
+                return
+            }
             var payouts = p.payouts.map { ($0.to, $0.currency, $0.amount.description) }
+            // What each currency pays out, summed in payment order (read by sorted key only).
+            var paid: [String: Money] = [:]
+            for x in p.payouts { paid[x.currency] = (paid[x.currency] ?? Money()) + x.amount }
             var conservation: [(currency: String, inflow: String, outflow: String, ok: Bool)] = []
             for cur in p.locked.keys.sorted() {
                 let rest = p.locked[cur]!
                 if !rest.isZero { payouts.append((refund, cur, rest.description)) }
-                let out = p.payouts.filter { $0.currency == cur }.reduce(Money()) { $0 + $1.amount } + rest
+                let out = (paid[cur] ?? Money()) + rest
                 let inflow = p.inflow[cur] ?? Money()
                 conservation.append((cur, inflow.description, out.description, (inflow - out).isZero && !rest.overflowed))
             }
             payouts.append((refund, "every other currency", "all of it"))
-            if terminals.count < 256 {
-                terminals.append(Terminal(path: p.labels, payouts: payouts, conservation: conservation))
-            } else {
-                truncated = true
-            }
+            terminals.append(Terminal(path: p.labels, payouts: payouts, conservation: conservation))
         case .ifElse(let c, let x, let y, _):
             var px = p
             px.labels.append("if \(c)")
@@ -265,35 +270,55 @@ private struct ReportBuilder {
     }
 
     /// Minimal satisfying sets of a policy, over party expressions.
+    ///
+    /// A set of parties is a bit mask over the policy's distinct leaves (sorted, so bit order is
+    /// name order); each child's sets are computed once. Products stop at 4096 sets, as before.
     static func minimalSets(_ p: PolicyNode) -> [[String]] {
-        func sets(_ p: PolicyNode) -> [Set<String>] {
+        let names = Set(p.leaves.map(\.description)).sorted()
+        // Unreachable past 64: the checker bounds a policy to `Limits.policyParties` leaves.
+        guard names.count <= 64 else { return [] }
+        var bit: [String: UInt64] = [:]
+        for (i, n) in names.enumerated() { bit[n] = 1 << UInt64(i) }
+        func product(_ acc: [UInt64], _ xs: [UInt64]) -> [UInt64] { Array(acc.lazy.flatMap { s in xs.lazy.map { s | $0 } }.prefix(4096)) }
+        func sets(_ p: PolicyNode) -> [UInt64] {
             switch p {
-            case .sig(let e): return [[e.description]]
+            case .sig(let e): return [bit[e.description]!]
             case .any(let a, _): return a.flatMap(sets)
-            case .all(let a, _):
-                return a.reduce([Set<String>()]) { acc, x in Array(acc.flatMap { s in sets(x).map { s.union($0) } }.prefix(4096)) }
+            case .all(let a, _): return a.reduce([0]) { acc, x in product(acc, sets(x)) }
             case .thresh(let k, let a, _):
-                var out: [Set<String>] = []
-                func choose(_ start: Int, _ left: Int, _ acc: [Set<String>]) {
-                    if out.count > 4096 { return }
+                let subs = a.map(sets)
+                var out: [UInt64] = []
+                func choose(_ start: Int, _ left: Int, _ acc: [UInt64]) {
+                    if out.count > 4096 || acc.isEmpty { return }
                     if left == 0 {
                         out += acc
                         return
                     }
                     guard start < a.count else { return }
-                    for i in start..<a.count {
-                        choose(i + 1, left - 1, Array(acc.flatMap { s in sets(a[i]).map { s.union($0) } }.prefix(4096)))
-                    }
+                    for i in start..<a.count { choose(i + 1, left - 1, product(acc, subs[i])) }
                 }
-                if k >= 1 { choose(0, k, [Set<String>()]) }
+                if k >= 1 { choose(0, k, [0]) }
                 return out
             }
         }
-        let all = sets(p)
-        let minimal = all.filter { s in !all.contains { $0 != s && $0.isSubset(of: s) } }
-        var unique: [[String]] = []
-        for s in minimal.map({ $0.sorted() }) where !unique.contains(s) { unique.append(s) }
-        return unique.sorted { $0.lexicographicallyPrecedes($1) }
+        // Distinct sets, fewest members first: a set is minimal when no minimal set kept before
+        // it is a subset (a proper one, as they are distinct).
+        let unique = Set(sets(p)).sorted { ($0.nonzeroBitCount, $0) < ($1.nonzeroBitCount, $1) }
+        var minimal: [UInt64] = []
+        if names.count <= 16 {
+            // Subset sums over the 2^n masks: `below[m]` says some set is a subset of `m`.
+            var below = [Bool](repeating: false, count: 1 << names.count)
+            for m in unique { below[Int(m)] = true }
+            for i in 0..<names.count {
+                for m in below.indices where m & (1 << i) != 0 && below[m & ~(1 << i)] { below[m] = true }
+            }
+            minimal = unique.filter { m in !(0..<names.count).contains { m & (1 << UInt64($0)) != 0 && below[Int(m & ~(1 << UInt64($0)))] }
+            }
+        } else {
+            for m in unique where !minimal.contains(where: { $0 & m == $0 }) { minimal.append(m) }
+        }
+        let members = minimal.map { m in names.indices.filter { m & (1 << UInt64($0)) != 0 }.map { names[$0] } }
+        return members.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     func finish() -> Report {

@@ -28,6 +28,25 @@ struct Binding: Sendable, Equatable {
     var isParam: Bool
 }
 
+/// The names in scope on one path, in binding order (what a `when`'s state binds), with the index
+/// of each name's latest binding for lookups (a dictionary that is never iterated).
+struct Scope: Sendable {
+    private(set) var bindings: [Binding] = []
+    private var latest: [String: Int] = [:]
+
+    var count: Int { bindings.count }
+
+    /// The latest binding of `name`: the one an expression sees.
+    func lookup(_ name: String) -> Binding? { latest[name].map { bindings[$0] } }
+
+    func contains(_ name: String) -> Bool { latest[name] != nil }
+
+    mutating func append(_ b: Binding) {
+        latest[b.name] = bindings.count
+        bindings.append(b)
+    }
+}
+
 /// A time written as `param + constant` (or a bare constant: `base == nil`), the only form the
 /// timeout-increase check reasons about.
 struct LinearTime: Sendable, Equatable, CustomStringConvertible {
@@ -43,15 +62,24 @@ struct LinearTime: Sendable, Equatable, CustomStringConvertible {
 
 /// Difference constraints between time parameters, from the header's `require` lines: for each
 /// pair, the largest `k` such that `q - p >= k` is implied (longest paths, Floyd–Warshall).
+///
+/// Nodes are the constant zero and time parameters, so there are at most `Limits.params + 1` of
+/// them and `close` (cubic in the nodes) does at most 65³ steps whatever the source's size.
 struct TimeOrder: Sendable {
     private var nodes: [String] = [""]  // "" is the constant zero
+    /// Node name → its index in `nodes` (looked up, never iterated).
+    private var indices: [String: Int] = ["": 0]
     private var lower: [[Int64?]] = [[0]]
+    /// Inner steps of `close` and lookups: the time order's share of `Contract.compileCountingWork`.
+    private(set) var work = 0
     static let cap: Int64 = 1 << 61
 
     private mutating func index(_ n: String?) -> Int {
+        work += 1
         let key = n ?? ""
-        if let i = nodes.firstIndex(of: key) { return i }
+        if let i = indices[key] { return i }
         nodes.append(key)
+        indices[key] = nodes.count - 1
         for r in lower.indices { lower[r].append(nil) }
         lower.append(Array(repeating: nil, count: nodes.count))
         lower[nodes.count - 1][nodes.count - 1] = 0
@@ -77,7 +105,9 @@ struct TimeOrder: Sendable {
         let n = nodes.count
         for k in 0..<n {
             for a in 0..<n {
+                work += 1
                 guard let ak = lower[a][k] else { continue }
+                work += n
                 for b in 0..<n {
                     guard let kb = lower[k][b] else { continue }
                     let s = Self.add(ak, kb)
@@ -93,8 +123,8 @@ struct TimeOrder: Sendable {
 
     /// Whether `b - a >= gap` is implied.
     func provesAtLeast(_ b: LinearTime, _ a: LinearTime, gap: Int64) -> Bool {
-        let p = nodes.firstIndex(of: a.base ?? "")
-        let q = nodes.firstIndex(of: b.base ?? "")
+        let p = indices[a.base ?? ""]
+        let q = indices[b.base ?? ""]
         let need = Self.add(Self.add(a.offset, -b.offset), gap)
         if a.base == b.base { return need <= 0 }
         guard let p, let q, let l = lower[p][q] else { return false }

@@ -44,7 +44,9 @@ struct SeededRNG: RandomNumberGenerator {
     @Test(arguments: setups.map(\.name)) func conservation(name: String) throws {
         let setup = Self.setups.first { $0.name == name }!
         let c = Fixtures.contract(name)
-        var rng = SeededRNG(state: 42 &+ UInt64(name.utf8.count))
+        let seed = 42 &+ UInt64(name.utf8.count)
+        print("seed: \(seed) (\(name))")
+        var rng = SeededRNG(state: seed)
         for _ in 0..<300 {
             var time = Int64.random(in: 0...20, using: &rng)
             var step = try ok(c.open(params: setup.params, deposit: setup.deposit, time: time))
