@@ -45,10 +45,23 @@ public struct TlogProof: Sendable, Equatable {
         return proofs
     }
 
+    /// Parses one proof from the front of `text`: the header, an optional `extra` line, the index
+    /// in canonical decimal, at most 64 hash lines, a blank line, then the signed checkpoint, which
+    /// runs through its text, its blank line and the signature lines after it, every line (the last
+    /// included) ending in a newline. Returns the proof and the rest of `text`.
     static func parseOne(_ text: Substring) throws(CairnError) -> (TlogProof, Substring) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        if let bad = text.utf8.first(where: { $0 < 0x20 && $0 != 0x0a }) {
+            throw CairnError(.invalidProof, "proof has the control character 0x\(Hex.encode([bad]))")
+        }
+        var rest = text
+        /// The next line without its newline; a line the text ends before the newline of is an error.
         func next(_ what: String) throws(CairnError) -> Substring {
-            guard let line = lines.popFirst() else { throw CairnError(.invalidProof, "proof ends before its \(what)") }
+            guard !rest.isEmpty else { throw CairnError(.invalidProof, "proof ends before its \(what)") }
+            guard let nl = rest.utf8.firstIndex(of: 0x0a) else {
+                throw CairnError(.invalidProof, "proof's \(what) does not end in a newline")
+            }
+            let line = rest[..<nl]
+            rest = rest[rest.utf8.index(after: nl)...]
             return line
         }
         guard try next("header") == TlogProof.header else {
@@ -57,12 +70,14 @@ public struct TlogProof: Sendable, Equatable {
         var line = try next("index line")
         var extra: [UInt8]?
         if line.hasPrefix("extra ") {
-            guard let bytes = Base64.decode(line.dropFirst(6)) else { throw CairnError(.invalidProof, "extra line is not base64") }
+            guard let bytes = Base64.decode(line.dropFirst(6)) else {
+                throw CairnError(.invalidProof, "extra line is not padded standard base64")
+            }
             extra = bytes
             line = try next("index line")
         }
-        guard line.hasPrefix("index "), let index = UInt64(line.dropFirst(6)), String(index) == line.dropFirst(6) else {
-            throw CairnError(.invalidProof, "malformed index line \"\(line)\"")
+        guard line.hasPrefix("index "), let index = Checkpoint.decimal(line.dropFirst(6)) else {
+            throw CairnError(.invalidProof, "malformed index line \"\(line)\" (want \"index <decimal without leading zeros>\")")
         }
         var hashes: [Hash] = []
         while true {
@@ -72,25 +87,16 @@ public struct TlogProof: Sendable, Equatable {
             guard hashes.count < 64 else { throw CairnError(.invalidProof, "proof has more than 64 hashes") }
             hashes.append(h)
         }
-        // The checkpoint runs to the blank line after its text, then through its signature lines,
-        // which are the lines starting with an em dash.
-        var noteLines: [Substring] = []
-        while let l = lines.first, !l.isEmpty {
-            noteLines.append(l)
-            lines.removeFirst()
+        // The checkpoint: its text up to a blank line, then its signature lines, which start with
+        // an em dash. A proof that follows starts with the header, which does not.
+        let noteStart = rest.startIndex
+        while try !next("checkpoint").isEmpty {}
+        while rest.hasPrefix("\u{2014} ") { _ = try next("checkpoint's signature line") }
+        let note: SignedNote
+        do { note = try SignedNote(parsing: String(text[noteStart..<rest.startIndex])) } catch {
+            throw CairnError(.invalidProof, "the proof's checkpoint: \(error.message)")
         }
-        guard lines.popFirst() != nil else { throw CairnError(.invalidProof, "checkpoint has no signatures") }
-        var sigLines: [Substring] = []
-        while let l = lines.first, l.hasPrefix("\u{2014} ") {
-            sigLines.append(l)
-            lines.removeFirst()
-        }
-        let noteText = noteLines.map { $0 + "\n" }.joined() + "\n" + sigLines.map { $0 + "\n" }.joined()
-        let note = try SignedNote(parsing: noteText)
-        let rest = lines.joined(separator: "\n")
-        // What remains is either nothing (the final newline) or the next proof.
-        let remaining = rest.isEmpty ? Substring("") : Substring(rest)
-        return (TlogProof(extra: extra, index: index, hashes: hashes, checkpoint: note), remaining)
+        return (TlogProof(extra: extra, index: index, hashes: hashes, checkpoint: note), rest)
     }
 }
 
@@ -111,16 +117,26 @@ public struct ConsistencyProofFile: Sendable, Equatable {
         "old \(oldSize)\n" + hashes.map { $0.base64 + "\n" }.joined() + "\n" + checkpoint.encoded
     }
 
+    /// Parses `old <N>` in canonical decimal, at most 64 hash lines, a blank line and the signed
+    /// checkpoint (strictly, as `SignedNote(parsing:)`).
     public init(parsing text: String) throws(CairnError) {
-        guard let blank = text.range(of: "\n\n") else { throw CairnError(.invalidProof, "consistency proof has no blank line") }
-        let head = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = head.first, first.hasPrefix("old "), let old = UInt64(first.dropFirst(4)), String(old) == first.dropFirst(4)
-        else { throw CairnError(.invalidProof, "consistency proof does not start with \"old <N>\"") }
+        let bytes = Array(text.utf8)
+        guard let blank = bytes.indices.dropLast().first(where: { bytes[$0] == 0x0a && bytes[$0 + 1] == 0x0a }) else {
+            throw CairnError(.invalidProof, "consistency proof has no blank line")
+        }
+        let head = bytes[..<blank].split(separator: 0x0a, omittingEmptySubsequences: false).map {
+            Substring(String(decoding: $0, as: UTF8.self))
+        }
+        guard let first = head.first, first.hasPrefix("old "), let old = Checkpoint.decimal(first.dropFirst(4)) else {
+            throw CairnError(.invalidProof, "consistency proof does not start with \"old <N>\"")
+        }
         var hashes: [Hash] = []
         for l in head.dropFirst() {
             guard let h = Hash(base64: String(l)) else { throw CairnError(.invalidProof, "proof line \"\(l)\" is not a base64 hash") }
+            guard hashes.count < 64 else { throw CairnError(.invalidProof, "consistency proof has more than 64 hashes") }
             hashes.append(h)
         }
-        self.init(oldSize: old, hashes: hashes, checkpoint: try SignedNote(parsing: String(text[blank.upperBound...])))
+        let note = try SignedNote(parsing: String(decoding: bytes[(blank + 2)...], as: UTF8.self))
+        self.init(oldSize: old, hashes: hashes, checkpoint: note)
     }
 }
