@@ -20,6 +20,7 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badSignature = Code(rawValue: "bad_signature")
         public static let signerNotAllowed = Code(rawValue: "signer_not_allowed")
         public static let policyUnsatisfied = Code(rawValue: "policy_unsatisfied")
+        public static let unsignedNotice = Code(rawValue: "unsigned_notice")
         public static let overdraft = Code(rawValue: "overdraft")
         public static let overflow = Code(rawValue: "overflow")
         public static let duplicateNotice = Code(rawValue: "duplicate_notice")

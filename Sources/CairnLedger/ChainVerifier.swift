@@ -58,9 +58,10 @@ public struct ChainVerifier {
                 }
                 prevHash = block.hash
                 prevTime = block.header.time
-            } catch {
-                // A row that does not even parse is a failure of the block it belongs to.
-                return .failure(VerifyFailure(height: height, reason: (error as? CairnError)?.message ?? "\(error)"))
+            } catch let error as CairnError {
+                // A row that does not even parse is a failure of the block it belongs to. The
+                // store's own failures (I/O, a locked file) are not verdicts: they are thrown.
+                return .failure(VerifyFailure(height: height, reason: error.message))
             }
             report.blocks += 1
             progress(height, head.height)
@@ -219,6 +220,7 @@ public struct ChainVerifier {
         // Leaves arrive parsed, hashed and signature-checked on the other cores; apply in order. A
         // leaf checked against keys that an earlier leaf has since changed is checked here instead.
         var ids: [String] = []
+        var kinds: [String] = []
         var nodes: [MerkleNode] = []
         let before = state.balances
         let stateBefore = state
@@ -230,8 +232,11 @@ public struct ChainVerifier {
             let e = leaf.envelope
             let checked = keysVersion == state.keysVersion
             if checked, let failure = leaf.signatureFailure { return failure }
+            // Refs are looked up before the notice is applied: a failed read throws, and is
+            // never taken for an unknown ref.
+            let refRecords = e.notice.refs.isEmpty ? [:] : try store.notices(e.notice.refs)
             let committedEarlier = { (ref: String) -> Bool in
-                guard let r = try? self.store.notice(ref), r.status == .committed, let li = r.leafIndex else { return false }
+                guard let r = refRecords[ref], r.status == .committed, let li = r.leafIndex else { return false }
                 return li < leafIndex
             }
             if case .failure(let error) = Rules.apply(e, to: &state, time: h.time, signaturesVerified: checked, refStatus: committedEarlier)
@@ -242,6 +247,7 @@ public struct ChainVerifier {
                 if level > 0 { nodes.append(MerkleNode(level: level, index: idx, hash: hash)) }
             }
             ids.append(e.notice.id)
+            kinds.append(e.notice.kind.rawValue)
             report.signatures += UInt64(e.signatures.count)
         }
         report.leaves += h.count
@@ -279,12 +285,44 @@ public struct ChainVerifier {
         guard stored.sorted(by: { $0.id < $1.id }) == expectedNotices.sorted(by: { $0.id < $1.id }) else {
             return "the notice index differs from the block's leaves and rejections"
         }
+        // Opening a ledger finds its key changes and contracts by the kind each row records.
+        for (i, id) in ids.enumerated() where rows.kinds[id] != .some(kinds[i]) {
+            return "the notice index records notice \(id) as \(rows.kinds[id].flatMap { $0 } ?? "no kind"), but its leaf is \(kinds[i])"
+        }
+        for r in h.rejected where rows.kinds[r.id] != .some(nil) {
+            return "the notice index records a kind for rejected notice \(r.id)"
+        }
+        if let indexed = rows.indexedLogSize, indexed != h.logSize {
+            return "the store files the block under log size \(indexed), but its header says \(h.logSize)"
+        }
+        // Witness cosignatures are outside the chain, but served with its checkpoints: each must
+        // be a valid tlog-cosignature/v1 line by a witness key, on this block's checkpoint.
+        if let reason = Self.cosignatureFault(rows.cosignatures, header: h, state: state) { return reason }
         let instances = state.instanceChanges(since: stateBefore)
         let storedInstances = rows.instances.sorted { $0.id < $1.id }
         guard storedInstances.count == instances.count,
             zip(storedInstances, instances).allSatisfy({ $0.id == $1.id && $0.contract == $1.contract && $0.state == $1.state })
         else {
             return "stored contract instances differ from the recomputed ones"
+        }
+        return nil
+    }
+
+    /// Why a kept cosignature line is not a witness's valid tlog-cosignature/v1 on the checkpoint
+    /// of block `h`, or nil when every line is.
+    static func cosignatureFault(_ lines: [String], header h: BlockHeader, state: LedgerState) -> String? {
+        let g = state.genesis
+        let text = Checkpoint(origin: g.origin, size: h.logSize, root: h.logRoot, height: h.height, blockHash: h.hash).text
+        let keys = g.members(withRole: "witness").flatMap { state.keys[$0] ?? [] }.filter { $0.type == .cosignature }
+        for line in lines {
+            let fault = "a witness cosignature kept for block \(h.height) is not a valid cosignature of its checkpoint"
+            do throws(CairnError) {
+                let note = try SignedNote(parsing: text + "\n" + line)
+                let (verified, invalid) = note.verify(keys: keys)
+                guard note.signatures.count == 1, verified.count == 1, invalid.isEmpty else { return fault }
+            } catch {
+                return "\(fault): \(error.message)"
+            }
         }
         return nil
     }

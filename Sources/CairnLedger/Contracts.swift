@@ -1,5 +1,6 @@
 import CairnCore
 import CairnScript
+import Synchronization
 
 /// The ledger's side of contracts: converting notice fields to contract values, opening and
 /// acting on instances at block time, and firing timeouts at the start of each block.
@@ -73,7 +74,7 @@ enum Contracts {
                     "notice \(n.id): the contract is written for language \(f.language ?? 0); this ledger runs language \(Contract.languageVersion)"
                 )
             }
-            switch Contract.compile(f.source!) {
+            switch compiled(f.source!) {
             case .success(let c):
                 guard state.contracts[c.hash] == nil else {
                     throw CairnError(.invalidField, "notice \(n.id): contract \(c.hash) is already deployed")
@@ -226,4 +227,23 @@ enum Contracts {
         s.setInstance(instance, contract: contract, state: step.state)
     }
 
+}
+
+extension Contracts {
+    /// Compiled contracts by the SHA-256 of their source, so that each source is compiled once
+    /// per process however often it is checked (admission, sealing, replay on open, status).
+    /// Bounded: past `cacheLimit` sources it starts again.
+    private static let cache = Mutex<[Hash: Result<Contract, ScriptErrors>]>([:])
+    static let cacheLimit = 1_024
+
+    static func compiled(_ source: String) -> Result<Contract, ScriptErrors> {
+        let key = Hash.sha256(Array(source.utf8))
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let result = Contract.compile(source)
+        cache.withLock { table in
+            if table.count >= cacheLimit { table.removeAll(keepingCapacity: true) }
+            table[key] = result
+        }
+        return result
+    }
 }

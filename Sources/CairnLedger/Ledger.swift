@@ -40,6 +40,30 @@ public final class Ledger {
         self.store = store
         head = try store.head()
         state = try Ledger.state(of: store, after: head)
+        try Ledger.checkHead(head, state: state, store: store)
+    }
+
+    /// Refuses to build on a head that the chain does not vouch for: its stored hash is its
+    /// header's, it follows the block before it, its seals satisfy finality, and the state and log
+    /// rebuilt from the store are the ones its header commits to. A row added above the real head
+    /// (by hand, or by a bug) is refused here, before anything is sealed on it. Cheap: a few
+    /// signatures and the log's peaks. The rest of the chain is `cairn verify`'s.
+    static func checkHead(_ head: StoredBlock, state: LedgerState, store: any LedgerStore) throws {
+        let h = head.header
+        var state = state
+        func refuse(_ why: String) -> CairnError {
+            CairnError(.storage, "couldn't open the ledger: its head, block \(h.height), \(why); run cairn verify")
+        }
+        guard h.hash == head.hash else { throw refuse("is stored under a hash that is not its header's") }
+        if h.height > 0 {
+            guard let prev = try store.block(at: h.height - 1), prev.hash == h.prev, prev.header.logSize == h.firstLeaf else {
+                throw refuse("does not follow block \(h.height - 1)")
+            }
+        }
+        do throws(CairnError) { try h.checkSeals(head.seals, in: state) } catch { throw refuse("is not sealed: \(error.message)") }
+        guard state.stateRoot == h.stateRoot else { throw refuse("commits to a state other than the one its rows rebuild") }
+        let root = try CompactRange(size: h.logSize, peaks: peaks(size: h.logSize, source: store)).root
+        guard root == h.logRoot else { throw refuse("commits to a log other than the one its subtree rows hold") }
     }
 
     /// The state after `block`, rebuilt from the store: its balances and instances, and the key
@@ -52,7 +76,16 @@ public final class Ledger {
             (store.leafIndices(kind: "member.update", below: h.logSize) + store.leafIndices(kind: "contract.deploy", below: h.logSize))
             .sorted()
         for index in history {
-            let e = try Envelope(leaf: try store.leaves(from: index, count: 1)[0])
+            guard let leaf = try store.leaves(from: index, count: 1).first else {
+                throw CairnError(.storage, "couldn't open the ledger: leaf \(index) is indexed but missing; run cairn verify")
+            }
+            let e = try Envelope(leaf: leaf)
+            guard e.notice.kind == .memberUpdate || e.notice.kind == .contractDeploy else {
+                throw CairnError(
+                    .storage,
+                    "couldn't open the ledger: leaf \(index) is indexed as a key change or contract, but is a \(e.notice.kind.rawValue); run cairn verify"
+                )
+            }
             try Rules.perform(try Rules.effect(of: e.notice, in: state), on: &state, id: e.notice.id)
         }
         for row in try store.instances(at: h.height) {
@@ -216,8 +249,10 @@ public final class Ledger {
             }
             var envelope = incoming
             var alone: CheckedEnvelope? = c
-            if known[id] != nil, let (bytes, _) = try store.pending(id) {
-                let before = try pooledEnvelope(id: id, leaf: bytes).signatures
+            // The pool row's signatures join only once checked again (unless this process admitted
+            // these exact bytes): a row that fails is not this submission's fault, and is replaced.
+            if known[id] != nil, let (bytes, _) = try store.pending(id), let row = verifiedPoolEntry(id: id, leaf: bytes) {
+                let before = row.envelope.signatures
                 for s in before { envelope.add(s) }
                 pooled[id] = before.count
                 alone = nil
@@ -271,16 +306,50 @@ public final class Ledger {
     private var parsedPool: [String: ParsedEntry] = [:]
     static let parsedPoolLimit = 50_000
 
+    /// Told of pool rows that sealing removed because they were not what admission wrote: the
+    /// node logs them and counts them in a metric.
+    public var onDroppedPoolRows: ([(id: String, reason: CairnError)]) -> Void = { _ in }
+
     /// A pool row, from `parsedPool` when it holds these exact bytes.
     private func cached(id: String, leaf: [UInt8]) -> ParsedEntry? {
         if let hit = parsedPool[id], hit.leaf == leaf { return hit }
         return nil
     }
 
-    /// The envelope of a pool row, from `parsedPool` when it holds these exact bytes.
-    private func pooledEnvelope(id: String, leaf: [UInt8]) throws(CairnError) -> Envelope {
-        if let hit = cached(id: id, leaf: leaf) { return hit.envelope }
-        return try Envelope(leaf: leaf)
+    /// A pool row, from `parsedPool` when it holds these exact bytes, else parsed and checked
+    /// again: nothing read back from the database is trusted. Nil for a row that is not what
+    /// admission wrote (see `PoolRowCheck`).
+    private func verifiedPoolEntry(id: String, leaf: [UInt8]) -> ParsedEntry? {
+        if let hit = cached(id: id, leaf: leaf) { return hit }
+        guard case .success(let entry) = Ledger.recheck(id: id, leaf: leaf, in: state) else { return nil }
+        return entry
+    }
+
+    /// Parses a pool row read from the store and checks it as admission did: its id column names
+    /// the notice it holds, and every signature verifies against a key of `state`. A row that
+    /// fails was changed or forged outside Cairn (a flipped bit, an edited amount, a junk
+    /// signature): it leaves the pool without a verdict, because the notice it names did not fail.
+    static func recheck(id: String, leaf: [UInt8], in state: LedgerState) -> Result<ParsedEntry, CairnError> {
+        do throws(CairnError) {
+            let entry = try ParsedEntry(leaf: leaf)
+            guard entry.envelope.notice.id == id else {
+                throw CairnError(.storage, "pool row \(id) holds notice \(entry.envelope.notice.id)")
+            }
+            try Rules.verifySignatures(entry.envelope, in: state)
+            return .success(entry)
+        } catch {
+            return .failure(CairnError(.storage, "pool row \(id) is not what admission wrote: \(error.message)"))
+        }
+    }
+
+    /// The refs of `envelopes` that the store holds as committed, read in one lookup. A storage
+    /// error throws: it is never taken for an unknown ref, a verdict every node would have to share.
+    private func committedRefs(of envelopes: [Envelope]) throws -> Set<String> {
+        var refs = Set<String>()
+        for e in envelopes { refs.formUnion(e.notice.refs) }
+        guard !refs.isEmpty else { return [] }
+        let found = try store.notices(refs.sorted())
+        return Set(found.values.filter { $0.status == .committed }.map(\.id))
     }
 
     /// Applies a complete notice to the projected state, refusing it with the reason it would be
@@ -290,9 +359,13 @@ public final class Ledger {
             var p = state
             var ids = Set<String>()
             do {
-                for (id, bytes) in try store.completePending(limit: Int.max) {
-                    guard let e = try? pooledEnvelope(id: id, leaf: bytes) else { continue }
-                    if case .success = Rules.apply(e, to: &p, time: now, signaturesVerified: true, refStatus: isCommitted) {
+                let rows = try store.completePending(limit: Int.max).compactMap {
+                    verifiedPoolEntry(id: $0.id, leaf: $0.envelope)?.envelope
+                }
+                let committed = try committedRefs(of: rows)
+                for e in rows {
+                    let known = { (ref: String) in ids.contains(ref) || committed.contains(ref) }
+                    if case .success = Rules.apply(e, to: &p, time: now, signaturesVerified: true, refStatus: known) {
                         ids.insert(e.notice.id)
                     }
                 }
@@ -305,16 +378,16 @@ public final class Ledger {
         guard !projectedIDs.contains(envelope.notice.id) else { return }
         // The next block starts by firing the timeouts due by then.
         Contracts.fireTimeouts(at: now, on: &projected!)
+        let committed: Set<String>
+        do { committed = try committedRefs(of: [envelope]) } catch {
+            throw CairnError(.storage, "couldn't look up the refs of notice \(envelope.notice.id): \(error)")
+        }
         // Read the set through self: a captured copy would make the insert below copy it whole.
-        let known = { (ref: String) in self.projectedIDs.contains(ref) || self.isCommitted(ref) }
+        let known = { (ref: String) in self.projectedIDs.contains(ref) || committed.contains(ref) }
         if case .failure(let error) = Rules.apply(envelope, to: &projected!, time: now, signaturesVerified: true, refStatus: known) {
             throw error
         }
         projectedIDs.insert(envelope.notice.id)
-    }
-
-    private func isCommitted(_ id: String) -> Bool {
-        (try? store.notice(id))?.status == .committed
     }
 
     // MARK: Sealing
@@ -354,53 +427,77 @@ public final class Ledger {
         var rejections: [Rejection] = []
         var seen = Set<String>()
         seen.reserveCapacity(Swift.min(max, complete.count + direct.count))
+        // Refs resolve to the block's own earlier leaves, or to notices the store holds as
+        // committed, looked up before the notices that name them are applied.
+        var committedHere = Set<String>()
+        var committedRefs = Set<String>()
         /// Applies a notice to the block's state and appends its leaf; false for a notice already
         /// in the block, which is passed over.
         func include(_ entry: ParsedEntry) -> Result<Bool, CairnError> {
             let envelope = entry.envelope
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { return .success(false) }
-            let committedBefore = { (ref: String) -> Bool in leaves.contains { $0.id == ref } || self.isCommitted(ref) }
+            let committedBefore = { (ref: String) -> Bool in committedHere.contains(ref) || committedRefs.contains(ref) }
             if case .failure(let error) = Rules.apply(
                 envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore, checks: entry.checks)
             {
                 return .failure(error)
             }
             leaves.append((id, envelope.notice.kind.rawValue, entry.leaf))
+            committedHere.insert(id)
             log.append(leafHash: entry.leafHash) { level, index, hash in
                 if level > 0 { nodes.append(MerkleNode(level: level, index: index, hash: hash)) }
             }
             return .success(true)
         }
-        /// Applies pool rows in order; one that no longer parses, or that the rules fail, leaves
-        /// the pool as rejected. What this process admitted is already parsed; the rest is parsed
-        /// on all cores. The pool holds canonical envelopes, so its bytes are the leaves.
+        /// Applies pool rows in order; one that the rules fail leaves the pool as rejected. What
+        /// this process admitted is already parsed and checked; the rest is parsed and its
+        /// signatures checked again on all cores (`recheck`): a row that fails that leaves the
+        /// pool with no verdict (`dropped`). The pool holds canonical envelopes, so its bytes are
+        /// the leaves.
         var poolRows: [(id: String, envelope: [UInt8])] = []
-        func includePoolRows(_ rows: [(id: String, envelope: [UInt8])]) {
+        var dropped: [(id: String, reason: CairnError)] = []
+        let keys = state
+        func includePoolRows(_ rows: [(id: String, envelope: [UInt8])]) throws {
             var parsed = rows.map { c -> Result<ParsedEntry, CairnError>? in cached(id: c.id, leaf: c.envelope).map { .success($0) } }
             let misses = parsed.indices.filter { parsed[$0] == nil }
-            let fresh = parallelMap(misses.map { rows[$0].envelope }) { bytes -> Result<ParsedEntry, CairnError> in
-                do throws(CairnError) { return .success(try ParsedEntry(leaf: bytes)) } catch { return .failure(error) }
-            }
+            let fresh = parallelMap(misses.map { rows[$0] }) { row in Ledger.recheck(id: row.id, leaf: row.envelope, in: keys) }
             for (i, r) in zip(misses, fresh) { parsed[i] = r }
+            committedRefs.formUnion(
+                try self.committedRefs(of: parsed.compactMap { if case .success(let e)? = $0 { e.envelope } else { nil } }))
             for (row, result) in zip(rows, parsed) {
-                if case .failure(let error) = result!.flatMap(include) {
-                    rejections.append(Rejection(id: row.id, code: error.code.rawValue, message: error.message))
+                switch result! {
+                case .failure(let reason):
+                    dropped.append((row.id, reason))
+                case .success(let entry):
+                    if case .failure(let error) = include(entry) {
+                        rejections.append(Rejection(id: row.id, code: error.code.rawValue, message: error.message))
+                    }
                 }
             }
             poolRows += rows
         }
-        includePoolRows(complete)
+        try includePoolRows(complete)
         var added = 0
         while poolRows.count + added < max, let d = direct.popFirst() {
+            if !d.entry.envelope.notice.refs.isEmpty { committedRefs.formUnion(try self.committedRefs(of: [d.entry.envelope])) }
             switch include(d.entry) {
             case .success(true): added += 1
             case .success(false): refused(d, CairnError(.duplicateNotice, "notice \(d.entry.envelope.notice.id) is already in this block"))
             case .failure(let error): refused(d, error)
             }
         }
-        includePoolRows(try store.expiredPending(before: time, limit: Swift.max(0, max - poolRows.count - added)))
-        guard !poolRows.isEmpty || !leaves.isEmpty else { return nil }
+        try includePoolRows(try store.expiredPending(before: time, limit: Swift.max(0, max - poolRows.count - added)))
+        if !dropped.isEmpty {
+            // Rows that were not what admission wrote leave the pool, and are reported; the block
+            // goes on without them.
+            try store.deletePending(dropped.map(\.id))
+            for d in dropped { parsedPool[d.id] = nil }
+            onDroppedPoolRows(dropped)
+            let gone = Set(dropped.map(\.id))
+            poolRows.removeAll { gone.contains($0.id) }
+        }
+        guard !rejections.isEmpty || !leaves.isEmpty else { return nil }
         let header = BlockHeader(
             height: prev.height + 1, prev: head.hash, time: time, logSize: log.size, logRoot: log.root,
             firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, proposer: key.name,
@@ -465,7 +562,9 @@ public final class Ledger {
         guard index < block.header.logSize else {
             throw CairnError(.notFound, "notice \(id) is leaf \(index), beyond the checkpoint of size \(block.header.logSize)")
         }
-        let leaf = try store.leaves(from: index, count: 1)[0]
+        guard let leaf = try store.leaves(from: index, count: 1).first else {
+            throw CairnError(.storage, "notice \(id) is indexed as leaf \(index), which is missing: run cairn verify")
+        }
         return TlogProof(
             extra: leaf, index: index, hashes: try store.inclusionProof(index: index, size: block.header.logSize),
             checkpoint: try witnessedCheckpoint(block))
@@ -485,8 +584,11 @@ public final class Ledger {
         let block = try block(forSize: size)
         let note = try witnessedCheckpoint(block)
         return try store.leafIndices(kind: "member.update", below: block.header.logSize).map { index in
-            TlogProof(
-                extra: try store.leaves(from: index, count: 1)[0], index: index,
+            guard let leaf = try store.leaves(from: index, count: 1).first else {
+                throw CairnError(.storage, "key change leaf \(index) is indexed but missing: run cairn verify")
+            }
+            return TlogProof(
+                extra: leaf, index: index,
                 hashes: try store.inclusionProof(index: index, size: block.header.logSize), checkpoint: note)
         }
     }

@@ -88,16 +88,28 @@ public struct DerivedRows: Sendable {
     public var nodes: [MerkleNode]
     public var balances: [(account: String, balance: Int64)]
     public var notices: [NoticeRecord]
+    /// The kind each index row records, by notice id (nil for a rejection): opening a ledger
+    /// finds its key changes and contracts by it.
+    public var kinds: [String: String?]
     public var instances: [(id: String, contract: String, state: [UInt8]?)]
+    /// The log size the store files the block under, where it keeps one apart from the header
+    /// (nil where it does not).
+    public var indexedLogSize: UInt64?
+    /// The witness cosignature lines kept for the block's checkpoint.
+    public var cosignatures: [String]
 
     public init(
         nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord],
-        instances: [(id: String, contract: String, state: [UInt8]?)]
+        kinds: [String: String?], instances: [(id: String, contract: String, state: [UInt8]?)], indexedLogSize: UInt64?,
+        cosignatures: [String]
     ) {
         self.nodes = nodes
         self.balances = balances
         self.notices = notices
+        self.kinds = kinds
         self.instances = instances
+        self.indexedLogSize = indexedLogSize
+        self.cosignatures = cosignatures
     }
 }
 
@@ -143,6 +155,9 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)?
     /// Inserts or replaces pending envelopes (canonical envelope bytes) in one durable commit.
     func putPending(_ items: [PendingItem]) throws
+    /// Removes pending rows by id, in one durable commit; ids not in the pool are ignored. For
+    /// rows that sealing found were not what admission wrote.
+    func deletePending(_ ids: [String]) throws
     /// Complete pending envelopes in arrival order, at most `limit`.
     func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])]
     /// Incomplete pending envelopes that expired before `time`: they can never be committed.

@@ -230,6 +230,12 @@ public enum Rules {
         guard n.expiresAt >= now else {
             throw CairnError(.expired, "notice \(n.id): expired at \(n.expiresAt), it is now \(now)")
         }
+        // Every signature is checked below, and must be by a party the policy names: one is the
+        // least that binds a notice to somebody before it takes room in the pool.
+        guard !e.signatures.isEmpty else {
+            throw CairnError(
+                .unsignedNotice, "notice \(n.id) carries no signature: sign it first (`cairn sign`), by a party its policy names")
+        }
         let checks: Checks
         if let earlier, earlier.hold(in: state) { checks = earlier } else { checks = try Checks(e, in: state) }
         if !signaturesVerified { try verifySignatures(e, in: state) }

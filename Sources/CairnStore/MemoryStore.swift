@@ -82,6 +82,11 @@ public final class MemoryStore: LedgerStore {
         }
     }
 
+    public func deletePending(_ ids: [String]) throws {
+        let gone = Set(ids)
+        pool.removeAll { gone.contains($0.id) }
+    }
+
     public func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
         pool.filter(\.complete).prefix(limit).map { ($0.id, $0.envelope) }
     }
@@ -123,7 +128,9 @@ public final class MemoryStore: LedgerStore {
             nodes: nodes.values.filter { $0.height == height }.map(\.node),
             balances: balanceRows.filter { $0.height == height }.map { ($0.account, $0.balance) },
             notices: notices.values.filter { $0.height == height },
-            instances: instanceRows.filter { $0.height == height }.map { ($0.id, $0.contract, $0.state) })
+            kinds: Dictionary(uniqueKeysWithValues: notices.values.filter { $0.height == height }.map { ($0.id, noticeKinds[$0.id]) }),
+            instances: instanceRows.filter { $0.height == height }.map { ($0.id, $0.contract, $0.state) }, indexedLogSize: nil,
+            cosignatures: try cosignatures(height: height))
     }
 
     public func strayRows(after header: BlockHeader) throws -> Int { 0 }

@@ -27,6 +27,8 @@ public struct IdempotentRecord: Sendable {
 public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public let genesis: Genesis
     let pool: DatabasePool
+    /// The database file; its head mark lives beside it (see `HeadMark`).
+    let path: String
     /// How many rows of the notice index the tail holds before a block adds them to the id index
     /// (see `Schema.ids`): the map that finds them takes about 8 MiB.
     public static let defaultTailLimit = 262_144
@@ -59,7 +61,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 sql: "INSERT INTO meta (key, value) VALUES ('schema', ?), ('genesis', ?)",
                 arguments: [String(Schema.version).data(using: .utf8)!, Data(genesis.canonicalBytes)])
         }
-        let store = SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit)
+        let store = SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit, path: path)
         try store.append(genesisBlock)
         return store
     }
@@ -105,7 +107,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         guard try BlockHeader(canonical: Array(header)).genesis == genesis.hash else {
             throw CairnError(.storage, "couldn't open the ledger: block 0 of \(path) does not commit to its genesis")
         }
-        return SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit)
+        let store = SQLiteStore(pool: pool, genesis: genesis, tailLimit: tailLimit, path: path)
+        if let mark = try HeadMark.read(for: path) {
+            try mark.check(head: try store.head(), blockAtMark: try store.block(at: mark.height), database: path)
+        }
+        return store
     }
 
     private static func open(_ path: String, cacheKiB: Int) throws -> DatabasePool {
@@ -153,7 +159,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    private init(pool: DatabasePool, genesis: Genesis, tailLimit: Int) {
+    private init(pool: DatabasePool, genesis: Genesis, tailLimit: Int, path: String) {
+        self.path = path
         self.pool = pool
         self.genesis = genesis
         self.tailLimit = tailLimit
@@ -182,7 +189,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     private static func block(_ row: Row, seals: [Seal]) throws -> StoredBlock {
         let headerBytes: Data = row["header"]
         let hash: Data = row["hash"]
-        guard let h = Hash(Array(hash)) else { throw CairnError(.storage, "block \(row["height"] as Int64) has a malformed hash") }
+        guard let h = Hash(Array(hash)) else {
+            throw CairnError(
+                .storage,
+                "couldn't read block \((try? row.decode(Int64.self, atIndex: 0)) ?? -1): its stored hash is malformed; run cairn verify")
+        }
         return StoredBlock(header: try BlockHeader(canonical: Array(headerBytes)), hash: h, seals: seals, checkpoint: row["checkpoint"])
     }
 
@@ -213,11 +224,21 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     public func block(at height: UInt64) throws -> StoredBlock? {
-        try block(where: "height = ?", [Int64(height)])
+        guard let h = Int64(exactly: height) else { return nil }
+        return try block(where: "height = ?", [h])
     }
 
+    /// The `log_size` column is an index of the headers' `logSize`: the block found is checked
+    /// against its header, so an edited column is an error, never a wrong checkpoint or proof.
     public func lastBlock(withLogSize size: UInt64) throws -> StoredBlock? {
-        try block(where: "height = (SELECT MAX(height) FROM blocks WHERE log_size = ?)", [Int64(size)])
+        guard let s = Int64(exactly: size) else { return nil }
+        guard let b = try block(where: "height = (SELECT MAX(height) FROM blocks WHERE log_size = ?)", [s]) else { return nil }
+        guard b.header.logSize == size else {
+            throw CairnError(
+                .storage,
+                "block \(b.header.height)'s log_size column says \(size), but its header says \(b.header.logSize): run cairn verify")
+        }
+        return b
     }
 
     // MARK: Notices and leaves
@@ -226,11 +247,23 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     static let recordColumns = "id, status, height, leaf_idx, code, message"
 
     /// A notice index row of `recordColumns`.
-    static func record(_ c: RowStatement.Columns) -> NoticeRecord {
-        NoticeRecord(
-            id: c.text(0) ?? "", status: c.text(1).flatMap(NoticeRecord.Status.init) ?? .rejected,
-            height: c.isNull(2) ? nil : UInt64(c.int(2)), leafIndex: c.isNull(3) ? nil : UInt64(c.int(3)),
-            code: c.text(4), message: c.text(5))
+    /// A row that no Cairn wrote (an unknown status, a negative height) is an error, never read
+    /// as some other record.
+    static func record(_ c: RowStatement.Columns) throws -> NoticeRecord {
+        guard let id = c.text(0), let status = c.text(1).flatMap(NoticeRecord.Status.init),
+            status == .committed || status == .rejected
+        else {
+            throw CairnError(
+                .storage, "a row of the notice index has no id or an unknown status (\(c.text(1) ?? "null")): run cairn verify")
+        }
+        func count(_ i: Int32) throws -> UInt64? {
+            if c.isNull(i) { return nil }
+            guard let v = UInt64(exactly: c.int(i)) else {
+                throw CairnError(.storage, "the notice index row of \(id) holds a negative height or leaf index: run cairn verify")
+            }
+            return v
+        }
+        return NoticeRecord(id: id, status: status, height: try count(2), leafIndex: try count(3), code: c.text(4), message: c.text(5))
     }
 
     public func notice(_ id: String) throws -> NoticeRecord? {
@@ -285,7 +318,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try indexed.run(
                     { $0.int(Int64(bitPattern: prefix)) },
                     row: { c in
-                        let r = SQLiteStore.record(c)
+                        let r = try SQLiteStore.record(c)
                         if r.id == id { found = r }
                     })
             }
@@ -409,6 +442,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func deletePending(_ ids: [String]) throws {
+        try pool.write { db in
+            let delete = try RowStatement(db, "DELETE FROM pending WHERE id = ?")
+            for id in ids { try delete.run { $0.text(id) } }
+        }
+    }
+
     public func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
         try pendingRows("SELECT id, envelope FROM pending WHERE complete = 1 ORDER BY seq LIMIT ?") { $0.int(Int64(limit)) }
     }
@@ -528,6 +568,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
         tail.committed(added, movedAll: moved != nil, height: height)
         if let moved { filter.moved(moved.prefixes, from: moved.from, to: SQLiteStore.logSeq(height: height + 1, place: 0)) }
+        try HeadMark(height: h.height, hash: c.block.hash).store(for: path)
     }
 
     /// Finds an id's row in the tail through its `TailIndex`.
@@ -548,7 +589,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try bySeq.run(
                     { $0.int(seq) },
                     row: { c in
-                        let r = SQLiteStore.record(c)
+                        let r = try SQLiteStore.record(c)
                         if r.id == id { found = r }
                     })
             case .shared(let start):
@@ -556,7 +597,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     {
                         $0.int(start)
                         $0.text(id)
-                    }, row: { found = SQLiteStore.record($0) })
+                    }, row: { found = try SQLiteStore.record($0) })
             }
             return found
         }
@@ -631,24 +672,35 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 }
             }
             let balances = try Row.fetchAll(db, sql: "SELECT account, balance FROM balances WHERE height = ?", arguments: [h]).map {
-                (account: $0["account"] as String, balance: $0["balance"] as Int64)
+                (account: try $0.decode(String.self, forColumn: "account"), balance: try $0.decode(Int64.self, forColumn: "balance"))
             }
             var notices: [NoticeRecord] = []
+            var kinds: [String: String?] = [:]
             try RowStatement(
                 db,
                 """
-                SELECT \(SQLiteStore.recordColumns) FROM notices_log WHERE seq >= ? AND seq < ?
+                SELECT \(SQLiteStore.recordColumns), kind FROM notices_log WHERE seq >= ? AND seq < ?
                 """
             ).run {
                 $0.int(SQLiteStore.logSeq(height: h, place: 0))
                 $0.int(SQLiteStore.logSeq(height: h + 1, place: 0))
             } row: {
-                notices.append(SQLiteStore.record($0))
+                let record = try SQLiteStore.record($0)
+                notices.append(record)
+                kinds[record.id] = $0.text(6)
             }
             let instances = try Row.fetchAll(db, sql: "SELECT id, contract, state FROM instances WHERE height = ?", arguments: [h]).map {
-                (id: $0["id"] as String, contract: $0["contract"] as String, state: ($0["state"] as Data?).map { Array($0) })
+                (
+                    id: try $0.decode(String.self, forColumn: "id"), contract: try $0.decode(String.self, forColumn: "contract"),
+                    state: try $0.decode(Data?.self, forColumn: "state").map { Array($0) }
+                )
             }
-            return DerivedRows(nodes: nodes, balances: balances, notices: notices, instances: instances)
+            let logSize = try Int64.fetchOne(db, sql: "SELECT log_size FROM blocks WHERE height = ?", arguments: [h])
+            let cosignatures = try String.fetchAll(
+                db, sql: "SELECT line FROM cosignatures WHERE height = ? ORDER BY witness", arguments: [h])
+            return DerivedRows(
+                nodes: nodes, balances: balances, notices: notices, kinds: kinds, instances: instances,
+                indexedLogSize: logSize.flatMap { UInt64(exactly: $0) }, cosignatures: cosignatures)
         }
     }
 
@@ -725,9 +777,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             let h = Int64(header.height)
             var n = 0
-            for t in ["seals", "notices_log", "notices_indexed", "balances", "instances"] {
-                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ?", arguments: [h]) ?? 0
+            // Rows above the head, or at heights no block has (negative ones included).
+            for t in ["blocks", "seals", "notices_log", "notices_indexed", "balances", "instances", "cosignatures"] {
+                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(t) WHERE height > ? OR height < 0", arguments: [h]) ?? 0
             }
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_log WHERE leaf_idx < 0") ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leaves WHERE idx < 0") ?? 0
+            n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes WHERE idx < 0") ?? 0
             // A log row outside its block's range of `seq` (see `Schema.log`), which no block's
             // rows would include.
             n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notices_log WHERE seq >> 32 != height") ?? 0

@@ -80,6 +80,28 @@ import Testing
         Tamper(
             what: "an id index entry for a row of the tail",
             sql: "INSERT INTO notices_ids SELECT cast(1 AS INTEGER), seq FROM notices_log WHERE leaf_idx = 2;", block: 3),
+        // Columns that drive behaviour: opening a ledger finds key changes by kind, checkpoints
+        // and proofs find blocks by log size.
+        Tamper(
+            what: "a notice's kind, as a key change",
+            sql: "DROP TRIGGER notices_log_no_update; UPDATE notices_log SET kind = 'member.update' WHERE leaf_idx = 2;", block: 2),
+        Tamper(
+            what: "a notice's kind, cleared",
+            sql: "DROP TRIGGER notices_log_no_update; UPDATE notices_log SET kind = NULL WHERE leaf_idx = 0;", block: 1),
+        Tamper(
+            what: "a block's log size", sql: "DROP TRIGGER blocks_no_update; UPDATE blocks SET log_size = 2 WHERE height = 3;", block: 3),
+        Tamper(
+            what: "a garbage cosignature", sql: "INSERT INTO cosignatures (height, witness, line) VALUES (2, 'auditor-1.example', 'junk');",
+            block: 2),
+        Tamper(
+            what: "a block row above the head",
+            sql: "INSERT INTO blocks SELECT 4, randomblob(32), header, log_size, checkpoint FROM blocks WHERE height = 3;", block: 4),
+        Tamper(
+            what: "a balance at a negative height",
+            sql: "INSERT INTO balances (account, height, balance) VALUES ('bank-a.example/eur', -1, 7);", block: 4),
+        Tamper(
+            what: "an instance at a negative height",
+            sql: "INSERT INTO instances (id, height, contract, state) VALUES ('x', -5, 'y', x'00');", block: 4),
     ]
 
     @Test(arguments: tampering)

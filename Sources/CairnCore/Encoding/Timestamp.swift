@@ -8,19 +8,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
 
-    public func adding(seconds s: Int64) -> Timestamp { Timestamp(seconds: seconds + s) }
+    /// The time `s` seconds later (earlier when negative), saturating at the ends of `Int64`
+    /// rather than trapping: callers add durations that come from options and files.
+    public func adding(seconds s: Int64) -> Timestamp {
+        let (sum, overflow) = seconds.addingReportingOverflow(s)
+        return Timestamp(seconds: overflow ? (s > 0 ? .max : .min) : sum)
+    }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.frac]Z` (years 1970...9999); nil on anything else.
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.frac]Z` (years 1970...9999); nil on anything else. The
+    /// fraction's digits are checked and dropped, never accumulated, so no length of it overflows.
     public init?(rfc3339 text: some StringProtocol) {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
             b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
             b.last == UInt8(ascii: "Z")
         else { return nil }
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        // Fixed-width fields of at most four digits: the value stays far below Int64.max.
         func num(_ from: Int, _ count: Int) -> Int64? {
             var v: Int64 = 0
             for i in from..<from + count {
-                guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
+                guard isDigit(b[i]) else { return nil }
                 v = v * 10 + Int64(b[i] - UInt8(ascii: "0"))
             }
             return v
@@ -32,7 +40,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
         if b.count > 20 {
             // Optional fraction: "." followed by at least one digit, then "Z".
-            guard b[19] == UInt8(ascii: "."), b.count > 21, num(20, b.count - 21) != nil else { return nil }
+            guard b[19] == UInt8(ascii: "."), b.count > 21, b[20..<b.count - 1].allSatisfy(isDigit) else { return nil }
         }
         let days = Timestamp.daysFromCivil(year: year, month: month, day: day)
         seconds = days * 86_400 + hour * 3600 + minute * 60 + second
@@ -40,8 +48,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     public var description: String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rem = seconds - days * 86_400
+        // Floor division, written so that no `seconds` overflows (contract timeouts can be any Int64).
+        let (q, r) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let days = r < 0 ? q - 1 : q
+        let rem = r < 0 ? r + 86_400 : r
         let (y, m, d) = Timestamp.civilFromDays(days)
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)

@@ -79,9 +79,13 @@ public final class Notice: Sendable {
     public let memberUpdate: MemberUpdate?
     public let contract: ContractFields?
 
+    /// At most this many `refs`: each costs a lookup when the notice is sealed.
+    public static let maxRefs = 256
+
     /// Checks the body's shape: required fields, types, formats. Refuses unknown fields, numbers where
     /// strings belong, and malformed ids, times and keys, naming the JSON path.
     public init(body: JSONValue, path: String = "$") throws(CairnError) {
+        try NoticeText.check(body: body, base: path)
         var r = try FieldReader(body, path: path)
         let kindText = try r.string("kind")
         guard let kind = Kind(rawValue: kindText) else {
@@ -97,12 +101,17 @@ public final class Notice: Sendable {
         if let reference, reference.isEmpty || reference.utf8.count > 140 {
             throw r.fail("reference", "must be 1 to 140 bytes")
         }
+        let refItems = try r.array("refs")
+        guard refItems.count <= Notice.maxRefs else {
+            throw r.fail("refs", "\(refItems.count) refs; a notice carries at most \(Notice.maxRefs)")
+        }
         refs = try r.strings("refs")
+        var seenRefs = Set<String>(minimumCapacity: refs.count)
         for (i, ref) in refs.enumerated() {
             guard ref.utf8.count == 64, Hex.decode(ref) != nil else {
                 throw r.fail("refs[\(i)]", "\"\(ref)\" is not a notice id (64 lowercase hex digits)")
             }
-            guard !refs[..<i].contains(ref) else { throw r.fail("refs[\(i)]", "duplicate ref \(ref)") }
+            guard seenRefs.insert(ref).inserted else { throw r.fail("refs[\(i)]", "duplicate ref \(ref)") }
         }
         switch kind {
         case .deposit, .transfer:
@@ -230,17 +239,34 @@ public struct Envelope: Sendable {
     public let notice: Notice
     public private(set) var signatures: [NoticeSignature]
 
+    /// At most this many signatures in one envelope or one co-signing request: the most that any
+    /// policy of a consortium this size needs, with room to spare. Each costs a verification.
+    public static let maxSignatures = 128
+
+    /// The signatures in order, with one per key: of two by the same key, the first stays. One
+    /// sort, so that building an envelope costs O(n log n) in its signatures.
     public init(notice: Notice, signatures: [NoticeSignature] = []) {
         self.notice = notice
-        self.signatures = []
-        for s in signatures { add(s) }
+        let order = signatures.indices.sorted { a, b in
+            let (x, y) = (signatures[a], signatures[b])
+            if x.signer == y.signer && x.keyID == y.keyID { return a < b }
+            return NoticeSignature.precedes(x, y)
+        }
+        var out: [NoticeSignature] = []
+        out.reserveCapacity(signatures.count)
+        for i in order {
+            let s = signatures[i]
+            if let last = out.last, last.signer == s.signer, last.keyID == s.keyID { continue }
+            out.append(s)
+        }
+        self.signatures = out
     }
 
     /// Adds a signature, keeping the order; a second signature by the same key replaces nothing.
     public mutating func add(_ s: NoticeSignature) {
-        guard !signatures.contains(where: { $0.signer == s.signer && $0.keyID == s.keyID }) else { return }
-        signatures.append(s)
-        signatures.sort(by: NoticeSignature.precedes)
+        let i = signatures.partitioningIndex { !NoticeSignature.precedes($0, s) }
+        if i < signatures.count, signatures[i].signer == s.signer, signatures[i].keyID == s.keyID { return }
+        signatures.insert(s, at: i)
     }
 
     public mutating func sign(with key: SigningKey) {
@@ -279,7 +305,12 @@ public struct Envelope: Sendable {
             var r = try FieldReader(json)
             let notice = try Notice(body: try r.value("notice"), path: "$.notice")
             var sigs: [NoticeSignature] = []
-            for (i, s) in try r.array("signatures").enumerated() {
+            let items = try r.array("signatures")
+            guard items.count <= Envelope.maxSignatures else {
+                throw CairnError(
+                    .invalidField, "$.signatures: \(items.count) signatures; an envelope carries at most \(Envelope.maxSignatures)")
+            }
+            for (i, s) in items.enumerated() {
                 sigs.append(try NoticeSignature(json: s, path: "$.signatures", element: i))
             }
             try r.finish()
@@ -309,5 +340,18 @@ public struct Envelope: Sendable {
             do { _ = try JSON.requireCanonical(leaf) } catch { throw CairnError(.malformedJSON, "leaf: \(error.description)") }
             throw CairnError(.invalidField, "leaf signatures are not sorted by signer and key id")
         }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs`, for an array partitioned so that every
+    /// element that does comes after every element that does not. O(log n).
+    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var (low, high) = (0, count)
+        while low < high {
+            let mid = low + (high - low) / 2
+            if belongs(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 }
