@@ -75,13 +75,15 @@ final class RateLimiter: Sendable {
         let now = ContinuousClock.now
         return buckets.withLock { b in
             var (tokens, at) = b[client] ?? (burst, now)
-            let elapsed = Double((now - at).components.attoseconds) / 1e18 + Double((now - at).components.seconds)
+            // `now` is read outside the lock, so another request may have stamped a later one.
+            let elapsed = Swift.max(0, Double((now - at).components.attoseconds) / 1e18 + Double((now - at).components.seconds))
             tokens = min(burst, tokens + elapsed * rate)
+            let stamp = Swift.max(at, now)
             guard tokens >= 1 else {
-                b[client] = (tokens, now)
+                b[client] = (tokens, stamp)
                 return false
             }
-            b[client] = (tokens - 1, now)
+            b[client] = (tokens - 1, stamp)
             if b.count > 100_000 { b.removeAll() }
             return true
         }

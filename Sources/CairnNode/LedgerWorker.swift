@@ -36,6 +36,7 @@ final class LedgerWorker: @unchecked Sendable {
     /// Seconds an idempotency record is kept (`NodeConfig.idempotencyRetention`).
     private let idempotencyRetention: Int64
     private let metrics: NodeMetrics
+    private let halt: SealingHalt
     /// Called on the worker thread after each block is durably sealed, within its span.
     private let onSeal: @Sendable (StoredBlock, ServiceContext) -> Void
 
@@ -51,8 +52,10 @@ final class LedgerWorker: @unchecked Sendable {
 
     init(
         ledger: Ledger, store: SQLiteStore, key: SigningKey, interval: Double, blockMax: Int, clock: @escaping @Sendable () -> Timestamp,
-        idempotencyRetention: Int64, metrics: NodeMetrics, onSeal: @escaping @Sendable (StoredBlock, ServiceContext) -> Void
+        idempotencyRetention: Int64, metrics: NodeMetrics, halt: SealingHalt,
+        onSeal: @escaping @Sendable (StoredBlock, ServiceContext) -> Void
     ) {
+        self.halt = halt
         self.ledger = ledger
         self.store = store
         self.key = key
@@ -210,6 +213,10 @@ final class LedgerWorker: @unchecked Sendable {
 
     /// Seals blocks until no complete notice is left; returns how many complete ones remain (0).
     private func sealAll() -> Int {
+        if let reason = halt.reason {
+            NodeLog.logger.error("not sealing: a witness reported a fork", metadata: ["reason": "\(reason)"])
+            return 0
+        }
         while true {
             let sealed = withSpan("seal block", ofKind: .internal) { span -> Bool? in
                 let started = ContinuousClock.now

@@ -13,6 +13,9 @@ public final class NodeMetrics: Sendable {
     let sealErrors: Counter
     let sealTime: DurationHistogram
     let height: Gauge
+    /// 1 once sealing has stopped for a fork a witness reported (see `SealingHalt`).
+    let halted: Gauge
+    let droppedPoolRows: Counter
 
     public init() {
         let registry = self.registry
@@ -30,6 +33,10 @@ public final class NodeMetrics: Sendable {
             labels: [], buckets: NodeMetrics.buckets)
         height = registry.makeGauge(
             descriptor: MetricNameDescriptor(metricName: "cairn_block", unitName: "height", helpText: "Height of the latest sealed block."))
+        halted = registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: "cairn_sealing_halted", helpText: "1 when sealing stopped for a reported fork."))
+        droppedPoolRows = counter(
+            "cairn_pool_rows_dropped", "Pending pool rows that sealing removed because they were not what admission wrote.")
     }
 
     static let buckets: [Duration] = [
@@ -64,4 +71,17 @@ public final class NodeMetrics: Sendable {
 /// The node's logger (swift-log). `cairn serve` bootstraps JSON lines on stderr.
 enum NodeLog {
     static let logger = Logger(label: "cairn.node")
+}
+
+/// Set once a witness answers that the node's log is not consistent with what it cosigned (422,
+/// a fork): the node stops sealing, says why, and waits for its operator. Sealing on would sign
+/// more blocks on a history that somebody has already been shown otherwise.
+final class SealingHalt: Sendable {
+    private let why = Mutex<String?>(nil)
+
+    var reason: String? { why.withLock { $0 } }
+
+    func halt(_ reason: String) {
+        why.withLock { if $0 == nil { $0 = reason } }
+    }
 }

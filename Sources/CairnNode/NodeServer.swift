@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -26,6 +27,8 @@ public struct NodeConfig: Sendable {
     public var rateLimit = 5_000.0
     /// Seconds an `Idempotency-Key`'s first answer is kept for replay; older records are dropped.
     public var idempotencyRetention: Int64 = 86_400
+    /// Timeouts, header limits and the per-client connection cap.
+    public var limits = ConnectionLimits()
     /// TLS for the node's calls to witnesses.
     public var witnessTLS: TLSConfiguration?
     /// Services to run beside the server and stop with it (the tracing exporter).
@@ -71,11 +74,18 @@ public final class Node: Sendable {
         identity = Identity(genesis: genesis, mutualTLS: config.mutualTLS)
         limiter = RateLimiter(perSecond: config.rateLimit)
         let metrics = self.metrics
-        let witnesses = WitnessPusher(store: store, genesis: genesis, tls: config.witnessTLS, metrics: metrics)
+        let halt = SealingHalt()
+        let witnesses = WitnessPusher(store: store, genesis: genesis, tls: config.witnessTLS, metrics: metrics, halt: halt)
         self.witnesses = witnesses
+        ledger.onDroppedPoolRows = { rows in
+            metrics.droppedPoolRows.increment(by: Int64(rows.count))
+            for row in rows {
+                NodeLog.logger.error("dropped a pending pool row", metadata: ["id": "\(row.id)", "reason": "\(row.reason.message)"])
+            }
+        }
         worker = LedgerWorker(
             ledger: ledger, store: store, key: try dir.validatorKey(), interval: config.blockInterval, blockMax: config.blockMax,
-            clock: config.clock, idempotencyRetention: config.idempotencyRetention, metrics: metrics,
+            clock: config.clock, idempotencyRetention: config.idempotencyRetention, metrics: metrics, halt: halt,
             onSeal: { witnesses.enqueue($0, context: $1) })
     }
 
@@ -110,7 +120,8 @@ public final class Node: Sendable {
 
     private func serve(onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let app = try httpService(
-            router: makeRouter(), host: config.host, port: config.port, tls: config.tls, serverName: "cairn", logger: NodeLog.logger,
+            router: makeRouter(), host: config.host, port: config.port, tls: config.tls, limits: config.limits, serverName: "cairn",
+            logger: NodeLog.logger,
             onListening: onListening)
         let group = ServiceGroup(
             configuration: .init(services: [app] + config.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: NodeLog.logger))
@@ -127,7 +138,8 @@ public final class Node: Sendable {
         let router = Router(context: NodeContext.self)
         // A span per request, continuing the caller's W3C traceparent.
         router.add(middleware: TracingMiddleware())
-        router.add(middleware: NodeMiddleware(node: self))
+        let methods = AllowedMethods()
+        router.add(middleware: NodeMiddleware(node: self, methods: methods))
         router.get("/healthz") { _, _ in jsonResponse(.object(JSONObject([("status", .string("ok"))]))) }
         router.get("/metrics") { [metrics] _, _ in
             textResponse(metrics.registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -200,6 +212,7 @@ public final class Node: Sendable {
             }
             return jsonResponse(Node.instanceJSON(row))
         }
+        methods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }
 
@@ -215,7 +228,7 @@ public final class Node: Sendable {
     func body(_ request: Request, _ context: NodeContext) async throws -> [UInt8] {
         do {
             return Array(buffer: try await request.body.collect(upTo: config.maxBody))
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(
                 .contentTooLarge, "body_too_large",
                 "the request body is larger than \(config.maxBody) bytes, this node's --max-body; send one notice per request")
@@ -266,19 +279,29 @@ public final class Node: Sendable {
         var headers = HTTPFields()
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         if let location { headers[.location] = location }
-        return jsonResponse(bytes: reply.body, status: HTTPResponse.Status(code: reply.status), headers: headers)
+        // A status read back from the idempotency table is checked: swift-http-types traps outside 0...999.
+        let status = (100...599).contains(reply.status) ? HTTPResponse.Status(code: reply.status) : .internalServerError
+        return jsonResponse(bytes: reply.body, status: status, headers: headers)
     }
 
     func cosign(_ request: Request, _ context: NodeContext) async throws -> Response {
         try requireWriter(context)
         let id = try context.parameters.require("id")
+        guard id.utf8.count == 64, Hex.decode(id) != nil else {
+            throw APIError.badRequest("\"\(id.prefix(80))\" is not a notice id (64 lowercase hex digits)")
+        }
         let bytes = try await body(request, context)
         var signatures: [NoticeSignature] = []
         do {
             let value: JSONValue
             do { value = try JSON.parse(bytes) } catch { throw CairnError(.malformedJSON, error.description) }
             var r = try FieldReader(value)
-            for (i, s) in try r.array("signatures").enumerated() {
+            let items = try r.array("signatures")
+            guard items.count <= Envelope.maxSignatures else {
+                throw CairnError(
+                    .invalidField, "$.signatures: \(items.count) signatures; a request carries at most \(Envelope.maxSignatures)")
+            }
+            for (i, s) in items.enumerated() {
                 signatures.append(try NoticeSignature(json: s, path: "$.signatures", element: i))
             }
             try r.finish()
@@ -315,6 +338,7 @@ func uintParameter(_ request: Request, _ name: String) throws -> UInt64? {
 /// Every request: the caller's identity, the rate limit, JSON errors, and metrics.
 struct NodeMiddleware: RouterMiddleware {
     let node: Node
+    let methods: AllowedMethods
 
     func handle(_ request: Request, context: NodeContext, next: (Request, NodeContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -335,6 +359,13 @@ struct NodeMiddleware: RouterMiddleware {
             response = try e.response(from: request, context: context)
         } catch let e as CairnError {
             response = try APIError(e).response(from: request, context: context)
+        } catch let e as HTTPError where e.status == .notFound && !methods.allowed(for: request.uri.path).isEmpty {
+            // The router answers 404 for a known path with another method: that is a 405.
+            let allow = methods.allowed(for: request.uri.path).joined(separator: ", ")
+            response = try APIError(
+                .methodNotAllowed, "method_not_allowed", "\(request.method) is not served at \(request.uri.path); it allows \(allow)"
+            ).response(from: request, context: context)
+            response.headers[.allow] = allow
         } catch let e as HTTPError {
             let code =
                 switch e.status {
@@ -361,16 +392,51 @@ struct NodeMiddleware: RouterMiddleware {
 
 /// A Hummingbird application serving `router` over HTTP/1.1, with TLS when `tls` is given; it
 /// reports its bound port to `onListening`.
+/// Every connection passes a `ConnectionGuard` (one table of open connections per server).
 func httpService<Context: RequestContext>(
-    router: Router<Context>, host: String, port: Int, tls: TLSConfiguration?, serverName: String, logger: Logger,
-    onListening: @escaping @Sendable (Int) async -> Void
+    router: Router<Context>, host: String, port: Int, tls: TLSConfiguration?, limits: ConnectionLimits = ConnectionLimits(),
+    serverName: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
 ) throws -> any Service where Context.Source == ApplicationRequestContextSource {
     let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: serverName)
     let onServerRunning: @Sendable (any Channel) async -> Void = { await onListening($0.localAddress?.port ?? 0) }
-    guard let tls else {
-        return Application(router: router, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+    let table = ConnectionTable(limit: limits.perClient)
+    let isTLS = tls != nil
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(limits: limits, table: table, tls: isTLS)],
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: limits.headerBytes, maxHeaderListSize: limits.headerBytes, maxHeaderFieldCount: limits.headerFields))
+    let server: HTTPServerBuilder =
+        try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1)
+    return Application(router: router, server: server, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+}
+
+/// The methods each route serves, learnt from the router once its routes are in: a request for
+/// a known path with another method gets 405 and `Allow`, not the router's 404.
+final class AllowedMethods: Sendable {
+    private let routes = Mutex<[(segments: [Substring], methods: [String])]>([])
+
+    func learn(_ described: [(path: String, method: String)]) {
+        var table: [(segments: [Substring], methods: [String])] = []
+        for (path, method) in described {
+            let segments = path.split(separator: "/")
+            if let i = table.firstIndex(where: { $0.segments == segments }) {
+                table[i].methods.append(method)
+            } else {
+                table.append((segments, [method]))
+            }
+        }
+        routes.withLock { $0 = table.map { ($0.segments, $0.methods.sorted()) } }
     }
-    return Application(
-        router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning,
-        logger: logger)
+
+    /// The methods served at `path` (a `:name` or `{name}` segment matches any one segment);
+    /// empty for none.
+    func allowed(for path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        return routes.withLock { table in
+            table.first { route in
+                route.segments.count == parts.count
+                    && zip(route.segments, parts).allSatisfy { $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == $1 }
+            }?.methods ?? []
+        }
+    }
 }

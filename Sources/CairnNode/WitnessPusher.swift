@@ -21,6 +21,7 @@ final class WitnessPusher: Sendable {
     let store: SQLiteStore
     let targets: [Target]
     let metrics: NodeMetrics
+    let halt: SealingHalt
     let client: HTTPClient?
     /// Blocks to witness, each with the span context of its sealing.
     private let stream: AsyncStream<(StoredBlock, ServiceContext)>
@@ -28,8 +29,9 @@ final class WitnessPusher: Sendable {
     /// The size each witness is known to hold (learnt from its answers; nil until the first).
     private let known = Mutex<[String: UInt64]>([:])
 
-    init(store: SQLiteStore, genesis: Genesis, tls: TLSConfiguration?, metrics: NodeMetrics) {
+    init(store: SQLiteStore, genesis: Genesis, tls: TLSConfiguration?, metrics: NodeMetrics, halt: SealingHalt) {
         self.store = store
+        self.halt = halt
         self.metrics = metrics
         targets = genesis.members.compactMap { m in
             guard m.roles.contains(.witness), let url = m.url else { return nil }
@@ -110,6 +112,15 @@ final class WitnessPusher: Sendable {
                     known.withLock { $0[t.name] = theirs }
                     old = theirs
                     continue
+                case 422:
+                    // The witness holds a checkpoint this log is not consistent with: a fork.
+                    let reason =
+                        "witness \(t.name) refused the checkpoint of block \(block.header.height) as inconsistent with the one it cosigned (422: \(body.prefix(200)))"
+                    halt.halt(reason)
+                    metrics.halted.record(Int64(1))
+                    metrics.witnessError(t.name, reason: "422")
+                    logger.critical("sealing stopped: a witness reports a fork", metadata: ["reason": "\(reason)"])
+                    return
                 default:
                     span.setStatus(SpanStatus(code: .error, message: "witness answered \(response.status.code)"))
                     metrics.witnessError(t.name, reason: String(response.status.code))

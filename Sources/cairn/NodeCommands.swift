@@ -64,7 +64,36 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seal as soon as this many complete notices wait.") var blockMax = 1_000
     @Option(help: "The largest request body, in bytes.") var maxBody = 1 << 20
     @Option(help: "Requests per second per client (bursts of twice that).") var rateLimit = 5_000.0
-    @Option(help: "Hours an Idempotency-Key's first answer is kept for replay.") var idempotencyHours = 24
+    @Option(help: "Hours an Idempotency-Key's first answer is kept for replay (1 to 8760).") var idempotencyHours = 24
+    @Option(help: "Seconds a client has to finish its TLS handshake.") var handshakeTimeout = 10
+    @Option(help: "Seconds a connection may wait for its next request head.") var idleTimeout = 30
+    @Option(help: "Seconds a request may take from its head to its last body byte.") var requestTimeout = 30
+    @Option(help: "Connections open at once from one client address.") var maxConnectionsPerClient = 64
+
+    /// Every numeric option in range, or a usage error naming it: none may overflow what it
+    /// is turned into (milliseconds, seconds, a Double of requests a second).
+    func limits() throws -> ConnectionLimits {
+        func check<T: Comparable>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws {
+            guard range.contains(value) else {
+                throw CairnError(.usage, "--\(name) \(value) is out of range: give \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+        try check("block-interval", blockInterval, 1...3_600_000)
+        try check("block-max", blockMax, 1...Ledger.blockMax)
+        try check("max-body", maxBody, 1_024...(64 << 20))
+        try check("rate-limit", rateLimit, 1...1_000_000)
+        try check("idempotency-hours", idempotencyHours, 1...8_760)
+        try check("handshake-timeout", handshakeTimeout, 1...3_600)
+        try check("idle-timeout", idleTimeout, 1...86_400)
+        try check("request-timeout", requestTimeout, 1...86_400)
+        try check("max-connections-per-client", maxConnectionsPerClient, 1...100_000)
+        var limits = ConnectionLimits()
+        limits.handshake = .seconds(Int64(handshakeTimeout))
+        limits.idle = .seconds(Int64(idleTimeout))
+        limits.request = .seconds(Int64(requestTimeout))
+        limits.perClient = maxConnectionsPerClient
+        return limits
+    }
 
     func run() async throws {
         do {
@@ -72,10 +101,7 @@ struct Serve: AsyncParsableCommand {
             let (host, port) = try parseListen(listen)
             var config = NodeConfig(dataDir: data, clock: { now() })
             (config.host, config.port) = (host, port)
-            guard blockInterval > 0, blockMax > 0, maxBody > 0, rateLimit > 0, idempotencyHours > 0 else {
-                throw CairnError(
-                    .usage, "--block-interval, --block-max, --max-body, --rate-limit and --idempotency-hours must be positive")
-            }
+            config.limits = try limits()
             config.blockInterval = Double(blockInterval) / 1000
             config.blockMax = blockMax
             config.maxBody = maxBody

@@ -247,7 +247,9 @@ struct NodeTests {
         }
         #expect(metrics.contains("cairn_witness_errors_total{witness=\"auditor-1.example\",reason=\"422\"} 1"), "\(metrics)")
         #expect(node.stop() == 0)
-        #expect(node.output.contains("witness refused the checkpoint"))
+        // A fork stops sealing, and says why.
+        #expect(metrics.contains("cairn_sealing_halted 1"), "\(metrics)")
+        #expect(node.output.contains("sealing stopped: a witness reports a fork"))
         witness.stop()
         #expect(try String(contentsOfFile: stateFile, encoding: .utf8) == seen)
     }
