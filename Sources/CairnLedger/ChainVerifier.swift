@@ -292,7 +292,7 @@ public struct ChainVerifier {
         for r in h.rejected where rows.kinds[r.id] != .some(nil) {
             return "the notice index records a kind for rejected notice \(r.id)"
         }
-        if let indexed = rows.indexedLogSize, indexed != h.logSize {
+        if let indexed = rows.indexedLogSize, indexed != Int64(h.logSize) {
             return "the store files the block under log size \(indexed), but its header says \(h.logSize)"
         }
         // Witness cosignatures are outside the chain, but served with its checkpoints: each must

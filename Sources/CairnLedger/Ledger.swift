@@ -317,26 +317,39 @@ public final class Ledger {
     }
 
     /// A pool row, from `parsedPool` when it holds these exact bytes, else parsed and checked
-    /// again: nothing read back from the database is trusted. Nil for a row that is not what
-    /// admission wrote (see `PoolRowCheck`).
+    /// again (`recheck`): nothing read back from the database is trusted. Nil for a row that is
+    /// not what admission wrote. A signature by a key no longer active is left to the rules,
+    /// which refuse it as they would any such signature.
     private func verifiedPoolEntry(id: String, leaf: [UInt8]) -> ParsedEntry? {
         if let hit = cached(id: id, leaf: leaf) { return hit }
-        guard case .success(let entry) = Ledger.recheck(id: id, leaf: leaf, in: state) else { return nil }
-        return entry
+        guard case .success(let row) = Ledger.recheck(id: id, leaf: leaf, in: state) else { return nil }
+        return row.entry
     }
 
     /// Parses a pool row read from the store and checks it as admission did: its id column names
-    /// the notice it holds, and every signature verifies against a key of `state`. A row that
+    /// the notice it holds, and every signature by a key active in `state` verifies. A row that
     /// fails was changed or forged outside Cairn (a flipped bit, an edited amount, a junk
     /// signature): it leaves the pool without a verdict, because the notice it names did not fail.
-    static func recheck(id: String, leaf: [UInt8], in state: LedgerState) -> Result<ParsedEntry, CairnError> {
+    /// `allChecked` is false when a signature names a key that `state` does not hold (removed
+    /// since admission, or never a member's): the rules then check that notice's signatures in full
+    /// when they apply it, and refuse such a key with the verdict they give it anywhere
+    /// (`unknown_key`, `unknown_signer`), whether or not this process admitted the row.
+    static func recheck(id: String, leaf: [UInt8], in state: LedgerState) -> Result<(entry: ParsedEntry, allChecked: Bool), CairnError> {
         do throws(CairnError) {
             let entry = try ParsedEntry(leaf: leaf)
-            guard entry.envelope.notice.id == id else {
-                throw CairnError(.storage, "pool row \(id) holds notice \(entry.envelope.notice.id)")
+            let notice = entry.envelope.notice
+            guard notice.id == id else { throw CairnError(.storage, "pool row \(id) holds notice \(notice.id)") }
+            var allChecked = true
+            for s in entry.envelope.signatures {
+                guard let key = state.key(s.signer, s.keyID) else {
+                    allChecked = false
+                    continue
+                }
+                guard key.isValidSignature(s.sig, for: notice.signingMessage) else {
+                    throw CairnError(.badSignature, "the signature by \(s.signer)+\(s.keyIDHex) does not verify")
+                }
             }
-            try Rules.verifySignatures(entry.envelope, in: state)
-            return .success(entry)
+            return .success((entry, allChecked))
         } catch {
             return .failure(CairnError(.storage, "pool row \(id) is not what admission wrote: \(error.message)"))
         }
@@ -430,16 +443,16 @@ public final class Ledger {
         // Refs resolve to the block's own earlier leaves, or to notices the store holds as
         // committed, looked up before the notices that name them are applied.
         var committedHere = Set<String>()
-        var committedRefs = Set<String>()
+        var committedInStore = Set<String>()
         /// Applies a notice to the block's state and appends its leaf; false for a notice already
-        /// in the block, which is passed over.
-        func include(_ entry: ParsedEntry) -> Result<Bool, CairnError> {
+        /// in the block, which is passed over. `verified`: every signature was checked already.
+        func include(_ entry: ParsedEntry, verified: Bool = true) -> Result<Bool, CairnError> {
             let envelope = entry.envelope
             let id = envelope.notice.id
             guard seen.insert(id).inserted else { return .success(false) }
-            let committedBefore = { (ref: String) -> Bool in committedHere.contains(ref) || committedRefs.contains(ref) }
+            let committedBefore = { (ref: String) -> Bool in committedHere.contains(ref) || committedInStore.contains(ref) }
             if case .failure(let error) = Rules.apply(
-                envelope, to: &next, time: time, signaturesVerified: true, refStatus: committedBefore, checks: entry.checks)
+                envelope, to: &next, time: time, signaturesVerified: verified, refStatus: committedBefore, checks: entry.checks)
             {
                 return .failure(error)
             }
@@ -459,18 +472,20 @@ public final class Ledger {
         var dropped: [(id: String, reason: CairnError)] = []
         let keys = state
         func includePoolRows(_ rows: [(id: String, envelope: [UInt8])]) throws {
-            var parsed = rows.map { c -> Result<ParsedEntry, CairnError>? in cached(id: c.id, leaf: c.envelope).map { .success($0) } }
+            var parsed = rows.map { c -> Result<(entry: ParsedEntry, allChecked: Bool), CairnError>? in
+                cached(id: c.id, leaf: c.envelope).map { .success(($0, true)) }
+            }
             let misses = parsed.indices.filter { parsed[$0] == nil }
             let fresh = parallelMap(misses.map { rows[$0] }) { row in Ledger.recheck(id: row.id, leaf: row.envelope, in: keys) }
             for (i, r) in zip(misses, fresh) { parsed[i] = r }
-            committedRefs.formUnion(
-                try self.committedRefs(of: parsed.compactMap { if case .success(let e)? = $0 { e.envelope } else { nil } }))
+            committedInStore.formUnion(
+                try self.committedRefs(of: parsed.compactMap { if case .success(let r)? = $0 { r.entry.envelope } else { nil } }))
             for (row, result) in zip(rows, parsed) {
                 switch result! {
                 case .failure(let reason):
                     dropped.append((row.id, reason))
-                case .success(let entry):
-                    if case .failure(let error) = include(entry) {
+                case .success(let (entry, allChecked)):
+                    if case .failure(let error) = include(entry, verified: allChecked) {
                         rejections.append(Rejection(id: row.id, code: error.code.rawValue, message: error.message))
                     }
                 }
@@ -480,7 +495,7 @@ public final class Ledger {
         try includePoolRows(complete)
         var added = 0
         while poolRows.count + added < max, let d = direct.popFirst() {
-            if !d.entry.envelope.notice.refs.isEmpty { committedRefs.formUnion(try self.committedRefs(of: [d.entry.envelope])) }
+            if !d.entry.envelope.notice.refs.isEmpty { committedInStore.formUnion(try self.committedRefs(of: [d.entry.envelope])) }
             switch include(d.entry) {
             case .success(true): added += 1
             case .success(false): refused(d, CairnError(.duplicateNotice, "notice \(d.entry.envelope.notice.id) is already in this block"))

@@ -92,15 +92,15 @@ public struct DerivedRows: Sendable {
     /// finds its key changes and contracts by it.
     public var kinds: [String: String?]
     public var instances: [(id: String, contract: String, state: [UInt8]?)]
-    /// The log size the store files the block under, where it keeps one apart from the header
-    /// (nil where it does not).
-    public var indexedLogSize: UInt64?
+    /// The log size the store files the block under, as stored, where it keeps one apart from
+    /// the header (nil where it does not).
+    public var indexedLogSize: Int64?
     /// The witness cosignature lines kept for the block's checkpoint.
     public var cosignatures: [String]
 
     public init(
         nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord],
-        kinds: [String: String?], instances: [(id: String, contract: String, state: [UInt8]?)], indexedLogSize: UInt64?,
+        kinds: [String: String?], instances: [(id: String, contract: String, state: [UInt8]?)], indexedLogSize: Int64?,
         cosignatures: [String]
     ) {
         self.nodes = nodes

@@ -105,7 +105,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             inFlight += 1
             arm(context, limits.request)
         case .end:
-            // The response is being made: the idle timer (Hummingbird's) waits for it.
+            // No deadline runs while the response is made; the idle one starts once it is written.
             deadline?.cancel()
             deadline = nil
         case .body:

@@ -359,22 +359,25 @@ struct NodeMiddleware: RouterMiddleware {
             response = try e.response(from: request, context: context)
         } catch let e as CairnError {
             response = try APIError(e).response(from: request, context: context)
-        } catch let e as HTTPError where e.status == .notFound && !methods.allowed(for: request.uri.path).isEmpty {
-            // The router answers 404 for a known path with another method: that is a 405.
-            let allow = methods.allowed(for: request.uri.path).joined(separator: ", ")
-            response = try APIError(
-                .methodNotAllowed, "method_not_allowed", "\(request.method) is not served at \(request.uri.path); it allows \(allow)"
-            ).response(from: request, context: context)
-            response.headers[.allow] = allow
         } catch let e as HTTPError {
-            let code =
-                switch e.status {
-                case .notFound: "not_found"
-                case .methodNotAllowed: "method_not_allowed"
-                default: "bad_request"
-                }
-            response = try APIError(e.status, code, e.body ?? "\(request.method) \(request.uri.path): \(e.status.reasonPhrase)")
-                .response(from: request, context: context)
+            // The router answers 404 for a known path asked with another method: that is a 405.
+            let allowed = e.status == .notFound ? methods.allowed(for: request.uri.path) : []
+            if !allowed.isEmpty {
+                let allow = allowed.joined(separator: ", ")
+                response = try APIError(
+                    .methodNotAllowed, "method_not_allowed", "\(request.method) is not served at \(request.uri.path); it allows \(allow)"
+                ).response(from: request, context: context)
+                response.headers[.allow] = allow
+            } else {
+                let code =
+                    switch e.status {
+                    case .notFound: "not_found"
+                    case .methodNotAllowed: "method_not_allowed"
+                    default: "bad_request"
+                    }
+                response = try APIError(e.status, code, e.body ?? "\(request.method) \(request.uri.path): \(e.status.reasonPhrase)")
+                    .response(from: request, context: context)
+            }
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             response = try APIError(.internalServerError, "internal", "the node failed to answer: \(error)").response(

@@ -116,7 +116,7 @@ public final class Witness: Sendable {
                 return fail(422, "the consistency proof from size \(old) to \(checkpoint.size) does not verify")
             }
             do {
-                try Witness.writeDurably(noteText, to: statePath)
+                try writeDurably(noteText, to: statePath)
             } catch {
                 return fail(500, "couldn't record the checkpoint: \(error)")
             }
@@ -124,20 +124,6 @@ public final class Witness: Sendable {
             var cosigned = SignedNote(text: note.text)
             cosigned.cosign(with: key, timestamp: UInt64(max(0, clock().seconds)))
             return Answer(status: 200, contentType: "text/plain; charset=utf-8", body: cosigned.signatures[0].line)
-        }
-    }
-
-    /// Writes a file so that a crash leaves either the old or the new content: a temporary file,
-    /// fsync, rename, fsync of the directory.
-    static func writeDurably(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try writeSecret(text, to: tmp)
-        guard rename(tmp, path) == 0 else { throw CairnError(.storage, "couldn't rename \(tmp): \(String(cString: strerror(errno)))") }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
         }
     }
 

@@ -31,28 +31,8 @@ struct HeadMark: Equatable {
         return HeadMark(height: height, hash: hash)
     }
 
-    /// Writes the mark in place of the last: write, fsync, rename, fsync of the directory.
-    func store(for database: String) throws {
-        let path = HeadMark.path(for: database)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw HeadMark.failure("create \(temporary)") }
-        let bytes = Array(encoded.utf8)
-        let written = Foundation.write(fd, bytes, bytes.count)
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0 else { throw HeadMark.failure("write \(temporary)") }
-        guard rename(temporary, path) == 0 else { throw HeadMark.failure("rename \(temporary) to \(path)") }
-        let directory = (path as NSString).deletingLastPathComponent
-        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        guard dfd >= 0 else { throw HeadMark.failure("open \(directory)") }
-        defer { close(dfd) }
-        guard fsync(dfd) == 0 else { throw HeadMark.failure("fsync \(directory)") }
-    }
-
-    private static func failure(_ what: String) -> CairnError {
-        CairnError(.storage, "couldn't \(what): \(String(cString: strerror(errno)))")
-    }
+    /// Writes the mark in place of the last (`writeDurably`).
+    func store(for database: String) throws { try writeDurably(encoded, to: HeadMark.path(for: database)) }
 
     /// Refuses a store whose head is behind the mark, or that holds another block at the mark's
     /// height: it lost writes it had made durable, and must be restored, not built on.

@@ -64,6 +64,22 @@ public func writeSecret(_ text: String, to path: String) throws {
     }
 }
 
+/// Replaces a file so that a crash leaves either the old or the new content: a temporary file
+/// (0600), fsync, rename, fsync of the directory. Every step that fails throws.
+public func writeDurably(_ text: String, to path: String) throws {
+    let temporary = path + ".tmp"
+    if FileManager.default.fileExists(atPath: temporary) { try FileManager.default.removeItem(atPath: temporary) }
+    try writeSecret(text, to: temporary)
+    guard rename(temporary, path) == 0 else {
+        throw CairnError(.storage, "couldn't rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    let fd = Foundation.open(directory.isEmpty ? "." : directory, O_RDONLY)
+    guard fd >= 0 else { throw CairnError(.storage, "couldn't open \(directory): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw CairnError(.storage, "couldn't fsync \(directory): \(String(cString: strerror(errno)))") }
+}
+
 public func readText(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw CairnError(.notFound, "couldn't read \(path): no such file")

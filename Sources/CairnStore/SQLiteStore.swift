@@ -700,7 +700,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 db, sql: "SELECT line FROM cosignatures WHERE height = ? ORDER BY witness", arguments: [h])
             return DerivedRows(
                 nodes: nodes, balances: balances, notices: notices, kinds: kinds, instances: instances,
-                indexedLogSize: logSize.flatMap { UInt64(exactly: $0) }, cosignatures: cosignatures)
+                indexedLogSize: logSize, cosignatures: cosignatures)
         }
     }
 

@@ -104,8 +104,11 @@ import Testing
         let status = try cairn("status", "--data", c.data)
         #expect(status.status == 1, "a ledger that lost its WAL opened: \(status)")
         #expect(status.err.contains("but it had appended block \(marked)"), "\(status.err)")
-        let restarted = try Background(args.dropLast(2) + ["--block-interval", "20"], log: c.dir.path + "/node2.log")
-        restarted.process.waitUntilExit()
+        let restarted = try Background(args, log: c.dir.path + "/node2.log")
+        let deadline = Date().addingTimeInterval(30)
+        while restarted.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!restarted.process.isRunning, "the node started on a ledger that went backwards")
+        restarted.stop(kill: true)
         #expect(restarted.process.terminationStatus != 0, "the node started on a ledger that went backwards")
         #expect(restarted.output.contains("but it had appended block \(marked)"), "\(restarted.output)")
     }

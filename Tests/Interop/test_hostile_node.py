@@ -371,6 +371,20 @@ def wait_settled(node, nid, limit=15):
         time.sleep(0.1)
 
 
+def attack(node, what, before, failures, send):
+    """Sends one hostile request (`send()` returns status, headers, body); with no answer, records
+    that and checks the node, and returns None; else returns (status, body)."""
+    t0 = time.monotonic()
+    try:
+        status, _, raw = send()
+    except (OSError, http.client.HTTPException) as e:
+        failures.append(f"{what}: no answer after {time.monotonic() - t0:.1f} s ({e!r})")
+        survive_or_record(node, before, what, failures)
+        return None
+    print(f"  {what}: {status} {outcome(raw)} in {time.monotonic() - t0:.1f} s")
+    return status, raw
+
+
 def survive_or_record(node, before, what, failures, legitimate=False):
     """node.survived, but a failure is recorded and the node restarted, so the other variants still run."""
     try:
@@ -501,13 +515,11 @@ def test_traps_on_input(node):
             body = make()
             body.update(fields)
             what = f"{body['kind']} with {name}"
-            try:
-                status, _, raw = node.submit(envelope(body, node.keys[signer].sign(body)), signer)
-            except (OSError, http.client.HTTPException) as e:
-                failures.append(f"{what}: no answer ({e!r})")
-                survive_or_record(node, before, what, failures)
+            answer = attack(node, what, before, failures,
+                            lambda: node.submit(envelope(body, node.keys[signer].sign(body)), signer))
+            if answer is None:
                 continue
-            print(f"  {what}: {status} {outcome(raw)}")
+            status, raw = answer
             accepted = status == 202
             if accepted:
                 if MAY_ACCEPT not in name:
@@ -521,13 +533,10 @@ def test_traps_on_input(node):
     for path in TRAP_PATHS:
         before = node.checkpoint()
         path = path.replace("{id}", nid)
-        try:
-            status, _, raw = node.request("GET", path)
-        except (OSError, http.client.HTTPException) as e:
-            failures.append(f"GET {path[:90]}: no answer ({e!r})")
-            survive_or_record(node, before, f"GET {path[:90]}", failures)
+        answer = attack(node, f"GET {path[:90]}", before, failures, lambda: node.request("GET", path))
+        if answer is None:
             continue
-        print(f"  GET {path[:90]}: {status} {outcome(raw)}")
+        status, raw = answer
         # A range of blocks may be an empty page past the head, or clamped to at most 1000 blocks.
         page = (status == 200 and path.startswith("/v1/blocks?")
                 and len(json.loads(raw).get("blocks", [0] * 1001)) <= 1000)
@@ -591,14 +600,10 @@ def test_contract_compiler_bombs(node):
         before = node.checkpoint()
         body = dict(template, source=source(), nonce=RNG.randbytes(16).hex())
         env = envelope(body, node.keys["bank-a.example"].sign(body), node.keys["bank-b.example"].sign(body))
-        t0 = time.monotonic()
-        try:
-            status, _, raw = node.submit(env, "bank-a.example")
-        except (OSError, http.client.HTTPException) as e:
-            failures.append(f"{name}: no answer after {time.monotonic() - t0:.1f} s ({e!r})")
-            survive_or_record(node, before, f"contract bomb {name}", failures)
+        answer = attack(node, f"contract bomb {name}", before, failures, lambda: node.submit(env, "bank-a.example"))
+        if answer is None:
             continue
-        print(f"  {name}: {status} {outcome(raw)} in {time.monotonic() - t0:.1f} s")
+        status, raw = answer
         accepted = may_accept and status in (202, 409)  # 409: deployed by an earlier run of this variant
         if accepted:
             wait_settled(node, notice_id(body))
@@ -648,13 +653,10 @@ def test_junk_heavy_bodies(node):
     for name, body, env in cases:
         before = node.checkpoint()
         member = body["submitter"]
-        try:
-            status, _, raw = node.submit(env, member)
-        except (OSError, http.client.HTTPException) as e:
-            failures.append(f"{name}: no answer ({e!r})")
-            survive_or_record(node, before, name, failures)
+        answer = attack(node, name, before, failures, lambda: node.submit(env, member))
+        if answer is None:
             continue
-        print(f"  {name}: {status} {outcome(raw)}")
+        status, raw = answer
         if not (400 <= status < 500 and is_json_error(raw)):  # 413/422, or 400 naming the limit
             failures.append(f"{name}: expected a JSON 4xx, got {status} {raw[:200]!r}")
         survive_or_record(node, before, name, failures)
@@ -710,17 +712,13 @@ def test_no_valid_signature_of_a_named_party(node):
     for name, body, obj, member in cases:
         before = node.checkpoint()
         nid = notice_id(body)
-        try:
-            if obj is None:
-                status, _, raw = node.request("POST", f"/v1/notices/{nid}/signatures",
-                                              {"signatures": sigless["signatures"]}, member=member)
-            else:
-                status, _, raw = node.submit(obj, member)
-        except (OSError, http.client.HTTPException) as e:
-            failures.append(f"{name}: no answer ({e!r})")
-            survive_or_record(node, before, name, failures)
+        answer = attack(node, name, before, failures,
+                        lambda: node.request("POST", f"/v1/notices/{nid}/signatures",
+                                             {"signatures": sigless["signatures"]}, member=member)
+                        if obj is None else node.submit(obj, member))
+        if answer is None:
             continue
-        print(f"  {name}: {status} {outcome(raw)}")
+        status, raw = answer
         if not (400 <= status < 500 and is_json_error(raw)):
             failures.append(f"{name}: {status} {raw[:200]!r}")
         survive_or_record(node, before, name, failures)
