@@ -26,7 +26,7 @@ public struct BalanceProof: Sendable {
             throw CairnError(.notFound, "no block at height \(h) (the head is \(head.header.height))")
         }
         var state = try Ledger.state(of: store, after: block)
-        guard state.stateRoot == block.header.stateRoot else {
+        guard state.stateRoot == block.header.stateRoot, state.stateSize == block.header.stateSize else {
             throw CairnError(.storage, "the stored state after block \(h) does not match its stateRoot; run cairn verify")
         }
         guard let (index, leaf, proof) = state.balanceProof(account) else {
@@ -34,7 +34,7 @@ public struct BalanceProof: Sendable {
         }
         return BalanceProof(
             header: block.header, seals: block.seals, entry: leaf, index: UInt64(index),
-            size: UInt64(state.accounts.count + state.instances.count), proof: proof)
+            size: state.stateSize, proof: proof)
     }
 
     public var json: JSONValue {
@@ -94,6 +94,10 @@ public struct BalanceProof: Sendable {
             try r.finish()
             guard let a = genesis.account(account), a.currency == currency else {
                 throw CairnError(.unknownAccount, "\(account) in \(currency) is not an account of this ledger")
+            }
+            guard size == header.stateSize else {
+                throw CairnError(
+                    .invalidProof, "$.size: \(size), but block \(header.height)'s state tree has \(header.stateSize) entries")
             }
             let verdict = MerkleVerify.inclusion(
                 leafHash: Merkle.leafHash(entry), index: index, size: size, proof: proof, root: header.stateRoot)

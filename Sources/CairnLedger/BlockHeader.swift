@@ -28,6 +28,8 @@ public struct BlockHeader: Sendable, Equatable {
     /// Committed leaves in this block.
     public var count: UInt64
     public var stateRoot: Hash
+    /// Entries in the state tree under `stateRoot`: it binds a balance proof's tree size.
+    public var stateSize: UInt64
     public var proposer: String
     /// Rejected notices, in the order they were applied.
     public var rejected: [Rejection]
@@ -36,7 +38,8 @@ public struct BlockHeader: Sendable, Equatable {
 
     public init(
         height: UInt64, prev: Hash, time: Timestamp, logSize: UInt64, logRoot: Hash, firstLeaf: UInt64,
-        count: UInt64, stateRoot: Hash, proposer: String, rejected: [Rejection] = [], genesis: Hash? = nil
+        count: UInt64, stateRoot: Hash, stateSize: UInt64, proposer: String, rejected: [Rejection] = [],
+        genesis: Hash? = nil
     ) {
         self.height = height
         self.prev = prev
@@ -46,6 +49,7 @@ public struct BlockHeader: Sendable, Equatable {
         self.firstLeaf = firstLeaf
         self.count = count
         self.stateRoot = stateRoot
+        self.stateSize = stateSize
         self.proposer = proposer
         self.rejected = rejected
         self.genesis = genesis
@@ -56,7 +60,8 @@ public struct BlockHeader: Sendable, Equatable {
             ("height", .number(Double(height))), ("prev", .string(prev.hex)), ("time", .string(time.description)),
             ("logSize", .number(Double(logSize))), ("logRoot", .string(logRoot.hex)),
             ("firstLeaf", .number(Double(firstLeaf))), ("count", .number(Double(count))),
-            ("stateRoot", .string(stateRoot.hex)), ("proposer", .string(proposer)),
+            ("stateRoot", .string(stateRoot.hex)), ("stateSize", .number(Double(stateSize))),
+            ("proposer", .string(proposer)),
             ("rejected", .array(rejected.map { .object(JSONObject([("code", .string($0.code)), ("id", .string($0.id))])) })),
         ]
         if let genesis { members.append(("genesis", .string(genesis.hex))) }
@@ -92,6 +97,7 @@ public struct BlockHeader: Sendable, Equatable {
         firstLeaf = try count("firstLeaf")
         self.count = try count("count")
         stateRoot = try hash("stateRoot")
+        stateSize = try count("stateSize")
         proposer = try r.string("proposer")
         var rejected: [Rejection] = []
         for (i, item) in try r.array("rejected").enumerated() {

@@ -255,6 +255,7 @@ public struct ChainVerifier {
         guard h.logSize == log.size else { return "logSize is \(h.logSize), recomputed \(log.size)" }
         guard h.logRoot == log.root else { return "logRoot is \(h.logRoot.hex), recomputed \(log.root.hex)" }
         guard h.stateRoot == state.stateRoot else { return "stateRoot is \(h.stateRoot.hex), recomputed \(state.stateRoot.hex)" }
+        guard h.stateSize == state.stateSize else { return "stateSize is \(h.stateSize), recomputed \(state.stateSize)" }
 
         // Seals and checkpoint: signed by validators, satisfying the finality policy.
         do throws(CairnError) {

@@ -61,7 +61,9 @@ public final class Ledger {
             }
         }
         do throws(CairnError) { try h.checkSeals(head.seals, in: state) } catch { throw refuse("is not sealed: \(error.message)") }
-        guard state.stateRoot == h.stateRoot else { throw refuse("commits to a state other than the one its rows rebuild") }
+        guard state.stateRoot == h.stateRoot, state.stateSize == h.stateSize else {
+            throw refuse("commits to a state other than the one its rows rebuild")
+        }
         let root = try CompactRange(size: h.logSize, peaks: peaks(size: h.logSize, source: store)).root
         guard root == h.logRoot else { throw refuse("commits to a log other than the one its subtree rows hold") }
     }
@@ -110,7 +112,8 @@ public final class Ledger {
         var state = LedgerState(genesis: genesis)
         let header = BlockHeader(
             height: 0, prev: Hash(Array(repeating: 0, count: 32))!, time: genesis.time, logSize: 0,
-            logRoot: Merkle.emptyRoot, firstLeaf: 0, count: 0, stateRoot: state.stateRoot, proposer: key.name,
+            logRoot: Merkle.emptyRoot, firstLeaf: 0, count: 0, stateRoot: state.stateRoot, stateSize: state.stateSize,
+            proposer: key.name,
             genesis: genesis.hash)
         return BlockCommit(
             block: sealed(header, key: key, origin: genesis.origin), leaves: [], rejections: [], nodes: [],
@@ -515,7 +518,8 @@ public final class Ledger {
         guard !rejections.isEmpty || !leaves.isEmpty else { return nil }
         let header = BlockHeader(
             height: prev.height + 1, prev: head.hash, time: time, logSize: log.size, logRoot: log.root,
-            firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, proposer: key.name,
+            firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, stateSize: next.stateSize,
+            proposer: key.name,
             rejected: rejections)
         let block = Ledger.sealed(header, key: key, origin: genesis.origin)
         let changed = next.accounts.indices.filter { next.balances[$0] != state.balances[$0] }

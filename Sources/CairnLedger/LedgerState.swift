@@ -53,6 +53,9 @@ public struct LedgerState: Sendable {
         }
     }
 
+    /// Entries in the state tree: the balances, then the open instances.
+    public var stateSize: UInt64 { UInt64(tree.count) }
+
     /// Brings the tree's balance entries up to date.
     private mutating func settle() {
         for i in stale { tree.update(i, leaf: LedgerState.entry(accounts[i], balance: balances[i], genesis: genesis)) }

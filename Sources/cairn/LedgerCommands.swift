@@ -312,6 +312,7 @@ struct Status: ParsableCommand {
                     "origin": .string(ledger.genesis.origin), "genesis": .string(ledger.genesis.hash.hex),
                     "height": .int(h.height), "hash": .string(ledger.head.hash.hex), "time": .string(h.time.description),
                     "logSize": .int(h.logSize), "logRoot": .string(h.logRoot.hex), "stateRoot": .string(h.stateRoot.hex),
+                    "stateSize": .int(h.stateSize),
                     "pending": .int(pending), "complete": .int(complete),
                 ])
             } else {

@@ -88,6 +88,15 @@ import Testing
                 let r = try cairn("verify-balance", "--genesis", c.genesisPath, bad)
                 #expect(r.status == 1 && r.err.hasPrefix("cairn: "), "\(from) -> \(to): \(r)")
             }
+            // Any other tree size is refused, including the sizes under which the same audit path
+            // still reaches the root: the header's stateSize binds it.
+            let size = try #require(p.out.firstMatch(of: /"size":(\d+)/).flatMap { Int($0.1) })
+            #expect(p.out.contains("\"stateSize\":\(size),"), "the header binds the tree size")
+            for other in Set([0, 1, 2, size - 1, size + 1, size + 2, 2 * size, 64]).subtracting([size]).sorted() {
+                let bad = try c.file(p.out.replacingOccurrences(of: "\"size\":\(size)", with: "\"size\":\(other)"))
+                let r = try cairn("verify-balance", "--genesis", c.genesisPath, bad)
+                #expect(r.status == 1 && r.err.contains("size"), "size \(other) instead of \(size): \(r)")
+            }
         }
     }
 }

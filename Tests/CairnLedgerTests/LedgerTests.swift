@@ -27,7 +27,7 @@ import Testing
     @Test func headerRoundTripsThroughCanonicalBytes() throws {
         let h = BlockHeader(
             height: 7, prev: Merkle.emptyRoot, time: Timestamp(seconds: 1_800_000_000), logSize: 42, logRoot: Merkle.leafHash([1]),
-            firstLeaf: 40, count: 2, stateRoot: Merkle.leafHash([2]), proposer: "bank-a.example",
+            firstLeaf: 40, count: 2, stateRoot: Merkle.leafHash([2]), stateSize: 5, proposer: "bank-a.example",
             rejected: [Rejection(id: String(repeating: "ab", count: 32), code: "overdraft", message: "not hashed")])
         let parsed = try BlockHeader(canonical: h.canonicalBytes)
         var expected = h
