@@ -286,6 +286,12 @@ public struct ChainVerifier {
         guard stored.sorted(by: { $0.id < $1.id }) == expectedNotices.sorted(by: { $0.id < $1.id }) else {
             return "the notice index differs from the block's leaves and rejections"
         }
+        if let places = rows.places {
+            let order = Dictionary(expectedNotices.enumerated().map { ($1.id, Int64($0)) }, uniquingKeysWith: { a, _ in a })
+            for (record, place) in zip(rows.notices, places) where order[record.id] != place {
+                return "the notice index files notice \(record.id) at place \(place) of the block, not \(order[record.id] ?? -1)"
+            }
+        }
         // Opening a ledger finds its key changes and contracts by the kind each row records.
         for (i, id) in ids.enumerated() where rows.kinds[id] != .some(kinds[i]) {
             return "the notice index records notice \(id) as \(rows.kinds[id].flatMap { $0 } ?? "no kind"), but its leaf is \(kinds[i])"

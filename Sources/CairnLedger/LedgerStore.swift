@@ -97,11 +97,15 @@ public struct DerivedRows: Sendable {
     public var indexedLogSize: Int64?
     /// The witness cosignature lines kept for the block's checkpoint.
     public var cosignatures: [String]
+    /// Where the store files each of `notices` within its block, in the same order, where it
+    /// keeps a place (nil where it does not). The places must be the notices' order in the block:
+    /// its leaves, then its rejections as the header lists them.
+    public var places: [Int64]?
 
     public init(
         nodes: [MerkleNode], balances: [(account: String, balance: Int64)], notices: [NoticeRecord],
         kinds: [String: String?], instances: [(id: String, contract: String, state: [UInt8]?)], indexedLogSize: Int64?,
-        cosignatures: [String]
+        cosignatures: [String], places: [Int64]? = nil
     ) {
         self.nodes = nodes
         self.balances = balances
@@ -110,6 +114,7 @@ public struct DerivedRows: Sendable {
         self.instances = instances
         self.indexedLogSize = indexedLogSize
         self.cosignatures = cosignatures
+        self.places = places
     }
 }
 

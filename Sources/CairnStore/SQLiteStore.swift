@@ -676,18 +676,21 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             }
             var notices: [NoticeRecord] = []
             var kinds: [String: String?] = [:]
+            var places: [Int64] = []
+            let first = SQLiteStore.logSeq(height: h, place: 0)
             try RowStatement(
                 db,
                 """
-                SELECT \(SQLiteStore.recordColumns), kind FROM notices_log WHERE seq >= ? AND seq < ?
+                SELECT \(SQLiteStore.recordColumns), kind, seq FROM notices_log WHERE seq >= ? AND seq < ? ORDER BY seq
                 """
             ).run {
-                $0.int(SQLiteStore.logSeq(height: h, place: 0))
+                $0.int(first)
                 $0.int(SQLiteStore.logSeq(height: h + 1, place: 0))
             } row: {
                 let record = try SQLiteStore.record($0)
                 notices.append(record)
                 kinds[record.id] = $0.text(6)
+                places.append($0.int(7) - first)
             }
             let instances = try Row.fetchAll(db, sql: "SELECT id, contract, state FROM instances WHERE height = ?", arguments: [h]).map {
                 (
@@ -700,7 +703,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 db, sql: "SELECT line FROM cosignatures WHERE height = ? ORDER BY witness", arguments: [h])
             return DerivedRows(
                 nodes: nodes, balances: balances, notices: notices, kinds: kinds, instances: instances,
-                indexedLogSize: logSize, cosignatures: cosignatures)
+                indexedLogSize: logSize, cosignatures: cosignatures, places: places)
         }
     }
 

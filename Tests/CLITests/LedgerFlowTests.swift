@@ -39,7 +39,9 @@ import Testing
         #expect(show.json["status"]?.stringValue == "committed")
         #expect(show.json["height"]?.int64Value == 2 && show.json["leafIndex"]?.int64Value == 2)
         let block = try cairn("show", "--data", c.data, "2", "--json").json
-        for field in ["height", "prev", "time", "logSize", "logRoot", "firstLeaf", "count", "stateRoot", "stateSize", "proposer", "rejected", "hash"] {
+        for field in [
+            "height", "prev", "time", "logSize", "logRoot", "firstLeaf", "count", "stateRoot", "stateSize", "proposer", "rejected", "hash",
+        ] {
             #expect(block[field] != nil, "block JSON lacks \(field)")
         }
         #expect(block["logSize"]?.int64Value == 3)

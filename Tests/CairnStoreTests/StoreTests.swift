@@ -292,6 +292,29 @@ func temporaryDirectory() -> String {
             try db.write { try $0.execute(sql: undo) }
         }
         #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
+        // Every column of the two index tables, edited in place (the CLI's tamper sweep covers the
+        // other tables; these fill only past the tail limit).
+        for (sql, undo) in [
+            (
+                "UPDATE notices_ids SET prefix = 7 WHERE seq = \(seq) AND prefix = \(prefix)",
+                "UPDATE notices_ids SET prefix = \(prefix) WHERE seq = \(seq) AND prefix = 7"
+            ),
+            (
+                "UPDATE notices_ids SET seq = seq + 1 WHERE seq = \(seq) AND prefix = \(prefix)",
+                "UPDATE notices_ids SET seq = seq - 1 WHERE seq = \(seq + 1) AND prefix = \(prefix)"
+            ),
+            ("UPDATE notices_indexed SET height = height - 1", "UPDATE notices_indexed SET height = height + 1"),
+            ("UPDATE notices_indexed SET height = height + 1", "UPDATE notices_indexed SET height = height - 1"),
+        ] {
+            try db.write {
+                try $0.execute(
+                    sql: "DROP TRIGGER IF EXISTS notices_ids_no_update; DROP TRIGGER IF EXISTS notices_indexed_no_update; " + sql)
+            }
+            let verdict = Result { try ChainVerifier(store: SQLiteStore.open(path: path, tailLimit: 5)).verify().get() }
+            #expect((try? verdict.get()) == nil, "\(sql) went unnoticed")
+            try db.write { try $0.execute(sql: undo) }
+        }
+        #expect(try ChainVerifier(store: other).verify().get().leaves == 12)
         try db.write { db in
             try db.execute(sql: "DROP TRIGGER notices_log_no_delete; DELETE FROM notices_log WHERE leaf_idx = 4")
         }
