@@ -145,11 +145,12 @@ final class WitnessPusher: Sendable {
         return "old \(old)\n" + hashes.map { $0.base64 + "\n" }.joined() + "\n" + block.checkpoint
     }
 
-    /// Keeps the returned cosignature lines that verify under the witness's keys.
+    /// Keeps the witness's cosignature, if every returned line by one of its keys verifies (as
+    /// Go's `note.Open`: a bad line by a known key refuses the whole answer, even beside a good one).
     func accept(_ body: String, from t: Target, block: StoredBlock) throws {
         let text = try SignedNote(parsing: block.checkpoint).text
         let note = try SignedNote(parsing: text + "\n" + body)
-        let (verified, _) = note.verify(keys: t.keys)
+        let verified = try note.open(keys: t.keys).get()
         guard let good = note.signatures.first(where: { s in verified.contains { $0.keyID == s.keyID && $0.name == s.name } }) else {
             throw CairnError(.invalidNote, "the witness returned no valid cosignature for its key")
         }

@@ -149,3 +149,42 @@ struct Fixture {
         #expect(limiter.allow("b"), "each client has its own bucket")
     }
 }
+
+@Suite struct WitnessAnswerTests {
+    /// A witness's answer is read as Go's `note.Open` reads a note: a line by one of its keys that
+    /// does not verify refuses the answer, even beside a good line; lines by other keys are ignored.
+    @Test func aBadCosignatureRefusesTheAnswer() throws {
+        let f = try Fixture()
+        let ledger = try f.ledger("main", deposits: [100])
+        let store = try SQLiteStore.open(path: f.dir + "/main/ledger.sqlite")
+        let pusher = WitnessPusher(store: store, genesis: try f.genesis, tls: nil, metrics: NodeMetrics(), halt: SealingHalt())
+        let target = WitnessPusher.Target(name: "wit.example", url: "http://127.0.0.1:1", keys: [f.witnessKey.verifierKey])
+        let block = ledger.head
+        var note = try SignedNote(parsing: block.checkpoint)
+        note.signatures = []
+        note.cosign(with: f.witnessKey, timestamp: 1_800_000_000)
+        let good = note.signatures[0]
+        var bad = good
+        bad.blob[bad.blob.count - 1] ^= 1
+        var stale = good
+        stale.blob[11] ^= 1  // the timestamp, which the signature covers
+        let other = try SigningKey(name: "wit.example", type: .cosignature, seed: Array(repeating: 9, count: 32))
+        var foreign = note
+        foreign.signatures = []
+        foreign.cosign(with: other, timestamp: 1_800_000_000)
+        for (lines, accepted) in [
+            ([good], true), ([good, bad], false), ([bad, good], false), ([stale, good], false), ([bad], false),
+            ([foreign.signatures[0], good], true), ([foreign.signatures[0]], false), ([good, good], false),
+        ] {
+            let body = lines.map(\.line).joined()
+            let before = try store.cosignatures(height: block.header.height)
+            let result = Result { try pusher.accept(body, from: target, block: block) }
+            let after = try store.cosignatures(height: block.header.height)
+            if accepted {
+                #expect((try? result.get()) != nil && after == [good.line], "refused: \(body)")
+            } else {
+                #expect((try? result.get()) == nil && after == before, "accepted: \(body)")
+            }
+        }
+    }
+}
