@@ -12,6 +12,7 @@ struct Bench {
         var sizes: [Int]?
         var block: Int?
         var ingestOnly = false
+        var hostileOnly = false
         while let a = args.popFirst() {
             switch a {
             case "--quick": quick = true
@@ -19,8 +20,9 @@ struct Bench {
             case "--sizes": sizes = args.popFirst()?.split(separator: ",").compactMap { Int($0) }
             case "--block": block = args.popFirst().flatMap { Int($0) }
             case "--ingest-only": ingestOnly = true
+            case "--hostile-only": hostileOnly = true
             case "-h", "--help":
-                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--block N] [--ingest-only] [--json OUT]")
+                print("usage: cairn-bench [--quick] [--sizes N,N,...] [--block N] [--ingest-only] [--hostile-only] [--json OUT]")
                 return
             default:
                 FileHandle.standardError.write(Data("cairn-bench: unknown argument \(a)\n".utf8))
@@ -40,9 +42,17 @@ struct Bench {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: work) } }
 
+        if hostileOnly {
+            try HostileBench(plan: plan, work: work).run(report: &report)
+            print(report.table())
+            return
+        }
         let base = try Baselines.measure(plan: plan, work: work, report: &report)
         try LedgerBench(plan: plan, work: work).run(report: &report)
-        if !plan.ingestOnly { try NodeBench(plan: plan, work: work, baselines: base).run(report: &report) }
+        if !plan.ingestOnly {
+            try NodeBench(plan: plan, work: work, baselines: base).run(report: &report)
+            try HostileBench(plan: plan, work: work).run(report: &report)
+        }
 
         print(report.table())
         if let jsonPath {
