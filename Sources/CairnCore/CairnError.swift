@@ -33,6 +33,12 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notFound = Code(rawValue: "not_found")
         public static let storage = Code(rawValue: "storage")
         public static let usage = Code(rawValue: "usage")
+        // Written into blocks as rejection codes: a typo here would fork the chain, so every call
+        // site names the constant.
+        public static let unknownRef = Code(rawValue: "unknown_ref")
+        public static let invalidContract = Code(rawValue: "invalid_contract")
+        public static let unknownAction = Code(rawValue: "unknown_action")
+        public static let instanceClosed = Code(rawValue: "instance_closed")
     }
 
     public var code: Code

@@ -214,7 +214,6 @@ public struct ChainVerifier {
             guard h.count == 0, h.rejected.isEmpty, h.time == genesis.time else { return "block 0 is not a bare genesis block" }
         } else {
             guard h.genesis == nil else { return "only block 0 may carry a genesis hash" }
-            guard h.count > 0 || !h.rejected.isEmpty else { return "block is empty" }
         }
 
         // Leaves arrive parsed, hashed and signature-checked on the other cores; apply in order. A
@@ -225,7 +224,11 @@ public struct ChainVerifier {
         let before = state.balances
         let stateBefore = state
         // Timeouts fire by themselves at the start of the block, before its notices.
-        if height > 0 { Contracts.fireTimeouts(at: h.time, on: &state) }
+        if height > 0 {
+            // A block holds a notice, a rejection, or a timeout that fired.
+            let fired = Contracts.fireTimeouts(at: h.time, on: &state)
+            guard h.count > 0 || !h.rejected.isEmpty || !fired.isEmpty else { return "block is empty" }
+        }
         for i in 0..<h.count {
             let leafIndex = h.firstLeaf + i
             let (leaf, keysVersion) = try leaves.next(state: state)

@@ -70,7 +70,7 @@ enum Contracts {
         case .contractDeploy:
             guard f.language == Int64(Contract.languageVersion) else {
                 throw CairnError(
-                    CairnError.Code(rawValue: "invalid_contract"),
+                    .invalidContract,
                     "notice \(n.id): the contract is written for language \(f.language ?? 0); this ledger runs language \(Contract.languageVersion)"
                 )
             }
@@ -83,7 +83,7 @@ enum Contracts {
             case .failure(let errors):
                 let e = errors[0]
                 throw CairnError(
-                    CairnError.Code(rawValue: "invalid_contract"),
+                    .invalidContract,
                     "notice \(n.id): the contract does not compile: \(e.line):\(e.column): \(e.code): \(e.message)\(errors.count > 1 ? " (and \(errors.count - 1) more)" : "")"
                 )
             }
@@ -95,16 +95,43 @@ enum Contracts {
             _ = try debits(f.deposits, state: state, id: n.id)
             return .contract
         default:
-            guard let i = state.instance(f.instance!), let c = state.contracts[i.contract] else {
-                throw CairnError(.notFound, "notice \(n.id): instance \(f.instance!) is not open")
-            }
-            guard c.actions.contains(f.action!) else {
-                throw CairnError(
-                    CairnError.Code(rawValue: "unknown_action"), "notice \(n.id): contract \(c.name) has no action \(f.action!)")
-            }
+            let c = try possibleAct(n, in: state)
             _ = try values(f.args, declared: c.argumentTypes(action: f.action!), path: "$.args", state: state, all: false)
             return .contract
         }
+    }
+
+    /// Whether an act can still complete on its instance as `state` holds it: the instance is
+    /// open (`instance_closed` once it closed, `not_found` if it never was), and the action is a
+    /// case of the `when` it waits in now (`unknown_action` otherwise). Returns its contract.
+    static func possibleAct(_ n: Notice, in state: LedgerState) throws(CairnError) -> Contract {
+        let f = n.contract!
+        let id = f.instance!
+        guard let i = state.instance(id), let c = state.contracts[i.contract] else {
+            if state.closedInstances.contains(id) {
+                throw CairnError(.instanceClosed, "notice \(n.id): instance \(id) is closed; no action can complete on it")
+            }
+            throw CairnError(.notFound, "notice \(n.id): instance \(id) is not open")
+        }
+        guard c.actions.contains(f.action!) else {
+            throw CairnError(.unknownAction, "notice \(n.id): contract \(c.name) has no action \(f.action!)")
+        }
+        let now = c.actions(in: i.state)
+        guard now.contains(f.action!) else {
+            throw CairnError(
+                .unknownAction,
+                "notice \(n.id): instance \(id) waits for \(now.joined(separator: " or ")) now; \(f.action!) can never complete there")
+        }
+        return c
+    }
+
+    /// `possibleAct` on the instance as it will stand at `now`, once the timeouts due by then
+    /// have fired (they fire at the start of the next block, before this notice).
+    static func possibleAct(_ n: Notice, in state: LedgerState, at now: Timestamp) throws(CairnError) {
+        guard n.kind == .contractAct, let id = n.contract?.instance else { return }
+        var s = state
+        if let t = state.instance(id)?.state.nextTimeout, t <= now.seconds { fireTimeouts(at: now, on: &s) }
+        _ = try possibleAct(n, in: s)
     }
 
     /// The opening deposits as (account, currency, minor units), each from a genesis account of that currency.
@@ -151,6 +178,28 @@ enum Contracts {
         return c.authorizes(i.state, action: f.action!, signers: signers)
     }
 
+    /// What an act still needs before its action's guard accepts its signers, in the form
+    /// transfers use (`Policy.missing`), on the instance as it will stand at `now`; nil when the
+    /// guard accepts them (or the notice is not an act).
+    static func needs(_ n: Notice, signers: Set<String>, in state: LedgerState, now: Timestamp) -> String? {
+        guard authorizes(n, signers: signers, in: state, now: now) == false, let f = n.contract else { return nil }
+        var s = state
+        fireTimeouts(at: now, on: &s)
+        guard let i = s.instance(f.instance!), let c = s.contracts[i.contract] else { return "an open instance" }
+        func policy(_ p: SignerPolicy) -> Policy {
+            switch p {
+            case .sig(let name): .sig(name)
+            case .all(let a): .all(a.map(policy))
+            case .any(let a): .any(a.map(policy))
+            case .thresh(let k, let a): .thresh(k, a.map(policy))
+            }
+        }
+        let guards = c.signerPolicies(i.state, action: f.action!).compactMap { $0.map(policy) }
+        guard !guards.isEmpty else { return "signatures that the guard of action \(f.action!) accepts" }
+        return (guards.count == 1 ? guards[0] : .any(guards)).missing(given: signers)
+            ?? "signatures that the guard of action \(f.action!) accepts"
+    }
+
     /// Opens or acts at block time. All or nothing: on error the state is unchanged.
     static func perform(_ n: Notice, signers: Set<String>, time: Timestamp, on state: inout LedgerState) throws(CairnError) {
         var s = state
@@ -165,6 +214,7 @@ enum Contracts {
             var locked: [(currency: String, amount: Int64)] = []
             for (account, currency, amount) in try debits(f.deposits, state: s, id: n.id) {
                 try s.debit(account, amount, id: n.id)
+                s.record(ContractMovement(instance: n.id, notice: n.id, account: account, currency: currency, amount: -amount))
                 if let k = locked.firstIndex(where: { $0.currency == currency }) {
                     let (sum, o) = locked[k].amount.addingReportingOverflow(amount)
                     guard !o else { throw CairnError(.overflow, "notice \(n.id): deposits overflow Int64") }
@@ -182,24 +232,28 @@ enum Contracts {
             let args = try values(f.args, declared: contract.argumentTypes(action: f.action!), path: "$.args", state: s, all: false)
             step = try result(contract.act(i.state, action: f.action!, args: args, signers: signers, time: time.seconds), id: n.id)
         }
-        try settle(step, instance: instanceID, contract: contract.hash, on: &s, id: n.id)
+        try settle(step, instance: instanceID, contract: contract.hash, on: &s, id: n.id, notice: n.id)
         state = s
     }
 
     /// Fires every due timeout at the start of a block, in instance-id order, with no signature.
     /// A timeout whose payments cannot be made (an account of another currency) leaves its instance
-    /// as it was, and is tried again at the next block.
-    static func fireTimeouts(at time: Timestamp, on state: inout LedgerState) {
+    /// as it was, and is tried again at the next block. Returns the instances whose timeouts fired.
+    @discardableResult
+    static func fireTimeouts(at time: Timestamp, on state: inout LedgerState) -> [String] {
+        var fired: [String] = []
         for i in state.instances where (i.state.nextTimeout ?? .max) <= time.seconds {
             guard let c = state.contracts[i.contract], case .success(let step)? = c.advance(i.state, time: time.seconds) else { continue }
             var s = state
             do throws(CairnError) {
-                try settle(step, instance: i.id, contract: i.contract, on: &s, id: "timeout of \(i.id)")
+                try settle(step, instance: i.id, contract: i.contract, on: &s, id: "timeout of \(i.id)", notice: nil)
                 state = s
+                fired.append(i.id)
             } catch {
                 continue
             }
         }
+        return fired
     }
 
     private static func result(_ r: Result<Step, ScriptError>, id: String) throws(CairnError) -> Step {
@@ -210,12 +264,15 @@ enum Contracts {
     }
 
     /// Debits a step's deposits, credits its payments, and records the instance's new state.
-    private static func settle(_ step: Step, instance: String, contract: String, on s: inout LedgerState, id: String) throws(CairnError) {
+    private static func settle(
+        _ step: Step, instance: String, contract: String, on s: inout LedgerState, id: String, notice: String?
+    ) throws(CairnError) {
         for d in step.deposits {
             guard let a = s.account(d.from), a.currency == d.currency else {
                 throw CairnError(.currencyMismatch, "\(id): deposit from \(d.from) in \(d.currency)")
             }
             try s.debit(d.from, d.amount, id: id)
+            s.record(ContractMovement(instance: instance, notice: notice, account: d.from, currency: d.currency, amount: -d.amount))
         }
         for p in step.payments {
             guard let a = s.account(p.to) else { throw CairnError(.unknownAccount, "\(id): payment to unknown account \(p.to)") }
@@ -223,6 +280,7 @@ enum Contracts {
                 throw CairnError(.currencyMismatch, "\(id): payment in \(p.currency) to \(p.to), which holds \(a.currency)")
             }
             try Rules.perform(.deposit(to: p.to, amount: p.amount), on: &s, id: id)
+            s.record(ContractMovement(instance: instance, notice: notice, account: p.to, currency: p.currency, amount: p.amount))
         }
         s.setInstance(instance, contract: contract, state: step.state)
     }

@@ -19,6 +19,10 @@ public struct SealResult: Sendable {
     public var block: StoredBlock
     public var committed: [String]
     public var rejected: [Rejection]
+    /// The instances whose timeouts fired at the start of the block.
+    public var timeouts: [String] = []
+    /// The money contracts moved in the block, in order: timeouts first, then each notice's.
+    public var movements: [ContractMovement] = []
 }
 
 /// The single-node ledger engine: admits submissions into the pending pool, seals blocks, and
@@ -90,6 +94,7 @@ public final class Ledger {
             }
             try Rules.perform(try Rules.effect(of: e.notice, in: state), on: &state, id: e.notice.id)
         }
+        state.restore(closed: try store.closedInstances(at: h.height))
         for row in try store.instances(at: h.height) {
             guard let contract = state.contracts[row.contract] else {
                 throw CairnError(.storage, "instance \(row.id) runs contract \(row.contract), which is not deployed")
@@ -433,10 +438,16 @@ public final class Ledger {
         // Complete notices in arrival order, then incomplete ones that expired: those leave the
         // pool as rejected, so a later resubmission gets that outcome.
         let complete = try store.completePending(limit: max)
-        if complete.isEmpty, direct.isEmpty, try store.expiredPending(before: time, limit: 1).isEmpty { return nil }
+        if complete.isEmpty, direct.isEmpty, (state.nextTimeout ?? .max) > time.seconds,
+            try store.expiredPending(before: time, limit: 1).isEmpty
+        {
+            return nil
+        }
         var next = state
-        // Timeouts fire by themselves at the start of the block, before its notices.
-        Contracts.fireTimeouts(at: time, on: &next)
+        next.journal = []
+        // Timeouts fire by themselves at the start of the block, before its notices: a block
+        // is cut for a due timeout even when no notice waits.
+        let fired = Contracts.fireTimeouts(at: time, on: &next)
         var log = try CompactRange(size: prev.logSize, peaks: Ledger.peaks(size: prev.logSize, source: store))
         var leaves: [(id: String, kind: String, leaf: [UInt8])] = []
         var nodes: [MerkleNode] = []
@@ -506,6 +517,31 @@ public final class Ledger {
             }
         }
         try includePoolRows(try store.expiredPending(before: time, limit: Swift.max(0, max - poolRows.count - added)))
+        // Acts still waiting for signatures that this block made impossible (their instance
+        // closed, or moved on to a `when` without their action) leave the pool as rejected, here.
+        let moved = Set(next.instanceChanges(since: state).map(\.id))
+        if !moved.isEmpty {
+            let rows = try store.incompletePendingActs(limit: Swift.max(0, max - poolRows.count - added))
+            for row in rows where !seen.contains(row.id) {
+                var entry = cached(id: row.id, leaf: row.envelope)
+                if entry == nil {
+                    switch Ledger.recheck(id: row.id, leaf: row.envelope, in: keys) {
+                    case .failure(let reason): dropped.append((row.id, reason))
+                    case .success(let r): entry = r.entry
+                    }
+                }
+                guard let n = entry?.envelope.notice, n.kind == .contractAct, let instance = n.contract?.instance,
+                    moved.contains(instance)
+                else { continue }
+                do throws(CairnError) {
+                    _ = try Contracts.possibleAct(n, in: next)
+                } catch {
+                    seen.insert(row.id)
+                    rejections.append(Rejection(id: row.id, code: error.code.rawValue, message: error.message))
+                    poolRows.append(row)
+                }
+            }
+        }
         if !dropped.isEmpty {
             // Rows that were not what admission wrote leave the pool, and are reported; the block
             // goes on without them.
@@ -515,7 +551,7 @@ public final class Ledger {
             let gone = Set(dropped.map(\.id))
             poolRows.removeAll { gone.contains($0.id) }
         }
-        guard !rejections.isEmpty || !leaves.isEmpty else { return nil }
+        guard !rejections.isEmpty || !leaves.isEmpty || !fired.isEmpty else { return nil }
         let header = BlockHeader(
             height: prev.height + 1, prev: head.hash, time: time, logSize: log.size, logRoot: log.root,
             firstLeaf: prev.logSize, count: UInt64(leaves.count), stateRoot: next.stateRoot, stateSize: next.stateSize,
@@ -528,11 +564,40 @@ public final class Ledger {
                 block: block, leaves: leaves, rejections: rejections, nodes: nodes,
                 balances: changed.map { (next.accounts[$0].id, next.balances[$0]) },
                 instances: next.instanceChanges(since: state), pooled: poolRows.map(\.id)))
+        let movements = next.journal ?? []
+        next.journal = nil
         state = next
         head = block
         projected = nil
         for row in poolRows { parsedPool[row.id] = nil }
-        return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections)
+        return SealResult(block: block, committed: leaves.map(\.id), rejected: rejections, timeouts: fired, movements: movements)
+    }
+
+    // MARK: Contract movements
+
+    /// The money contracts moved in block `height`, in order (the timeouts that fired at its
+    /// start, then each notice's), worked out again by replaying the block on the state after
+    /// the block before it, with this process's interpreter. The replay must reach the state root
+    /// the block commits to.
+    public func movements(inBlock height: UInt64) throws -> (timeouts: [String], movements: [ContractMovement]) {
+        guard height > 0, let block = try store.block(at: height), let before = try store.block(at: height - 1) else {
+            throw CairnError(.notFound, "no block at height \(height) with a block before it")
+        }
+        let h = block.header
+        var s = try Ledger.state(of: store, after: before)
+        s.journal = []
+        let fired = Contracts.fireTimeouts(at: h.time, on: &s)
+        let leaves = try store.leaves(from: h.firstLeaf, count: h.count)
+        for leaf in leaves {
+            let e = try Envelope(leaf: leaf)
+            if case .failure(let error) = Rules.apply(e, to: &s, time: h.time, signaturesVerified: true, refStatus: { _ in true }) {
+                throw CairnError(.storage, "block \(height): notice \(e.notice.id) does not apply on replay: \(error); run cairn verify")
+            }
+        }
+        guard s.stateRoot == h.stateRoot else {
+            throw CairnError(.storage, "block \(height) does not replay to its stateRoot; run cairn verify")
+        }
+        return (fired, s.journal ?? [])
     }
 
     // MARK: Proofs

@@ -9,6 +9,29 @@ public struct Instance: Sendable {
     public var state: InstanceState
 }
 
+/// Money that a contract moved between an account and an instance: a deposit locked by
+/// `contract.open` (or taken by an action), or a payment out of the instance by an action or a
+/// timeout. A leaf's own transfer or deposit is not one.
+public struct ContractMovement: Sendable, Equatable {
+    /// The instance the money went into or came out of: the counterparty.
+    public var instance: String
+    /// The contract.open or contract.act notice that made it; nil for a timeout that fired.
+    public var notice: String?
+    public var account: String
+    public var currency: String
+    /// Minor units: negative when the account was debited (locked into the instance), positive
+    /// when it was credited (paid or refunded out of it).
+    public var amount: Int64
+
+    public init(instance: String, notice: String?, account: String, currency: String, amount: Int64) {
+        self.instance = instance
+        self.notice = notice
+        self.account = account
+        self.currency = currency
+        self.amount = amount
+    }
+}
+
 /// The state a block changes: the balance of every account, the members' current keys, the
 /// deployed contracts and the open contract instances. The state tree's entries are the balances
 /// (accounts come from genesis, sorted) followed by the open instances, sorted by id.
@@ -26,10 +49,18 @@ public struct LedgerState: Sendable {
     public private(set) var contracts: [String: Contract] = [:]
     /// Open instances, sorted by id.
     public private(set) var instances: [Instance] = []
+    /// Instances that were open after some block and have closed since: an act on one is
+    /// `instance_closed`, not `not_found`. Not part of the state root (the store's instance rows
+    /// hold the same: `LedgerStore.closedInstances`).
+    public private(set) var closedInstances: Set<String> = []
     /// The state tree, but for the balances in `stale`, which are rehashed only when the root
     /// is asked for: a block's many transfers touch few accounts, and a projection never asks.
     private var tree: StateTree
     private var stale = Set<Int>()
+    /// When set, the contract movements applied to this state are appended here, in the order
+    /// they happen (timeouts first, then each notice's); a reader sets it to `[]` and replays.
+    /// Not part of the state root.
+    public var journal: [ContractMovement]?
 
     public init(genesis: Genesis) {
         self.genesis = genesis
@@ -109,6 +140,14 @@ public struct LedgerState: Sendable {
         instances.first { $0.id == id }
     }
 
+    /// The earliest timeout of any open instance (Unix seconds), or nil when none waits.
+    public var nextTimeout: Int64? { instances.compactMap(\.state.nextTimeout).min() }
+
+    /// Records instances the store holds as closed (on rebuilding a state from the store).
+    mutating func restore(closed ids: [String]) { closedInstances.formUnion(ids) }
+
+    mutating func record(_ m: ContractMovement) { journal?.append(m) }
+
     mutating func addContract(_ c: Contract) { contracts[c.hash] = c }
 
     /// Sets an instance's state; a closed instance leaves the state.
@@ -117,6 +156,7 @@ public struct LedgerState: Sendable {
         if let i = instances.firstIndex(where: { $0.id == id }) {
             if s.closed {
                 instances.remove(at: i)
+                closedInstances.insert(id)
                 rebuildTree()
             } else {
                 instances[i].state = s

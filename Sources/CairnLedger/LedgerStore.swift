@@ -155,6 +155,12 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func leafIndices(kind: String, below size: UInt64) throws -> [UInt64]
     /// Every open contract instance after block `height`: id, contract hash, encoded state.
     func instances(at height: UInt64) throws -> [(id: String, contract: String, state: [UInt8])]
+    /// The heights of the blocks that opened, changed or closed instance `id` (any instance when
+    /// nil) within `from...through`, ascending.
+    func instanceHeights(_ id: String?, from: UInt64, through: UInt64) throws -> [UInt64]
+    /// The ids of the instances closed at or before block `height` (that were open after some
+    /// earlier block), sorted.
+    func closedInstances(at height: UInt64) throws -> [String]
 
     /// The pending envelope with this id, and whether it is complete.
     func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)?
@@ -167,6 +173,9 @@ public protocol LedgerStore: AnyObject, MerkleNodeSource {
     func completePending(limit: Int) throws -> [(id: String, envelope: [UInt8])]
     /// Incomplete pending envelopes that expired before `time`: they can never be committed.
     func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])]
+    /// Incomplete pending envelopes that may be `contract.act` notices, in arrival order, at most
+    /// `limit`: a store may return others too, and the caller checks each row's kind.
+    func incompletePendingActs(limit: Int) throws -> [(id: String, envelope: [UInt8])]
     func pendingCount() throws -> (pending: Int, complete: Int)
 
     func append(_ commit: BlockCommit) throws

@@ -239,10 +239,9 @@ public enum Rules {
         let checks: Checks
         if let earlier, earlier.hold(in: state) { checks = earlier } else { checks = try Checks(e, in: state) }
         if !signaturesVerified { try verifySignatures(e, in: state) }
+        try Contracts.possibleAct(n, in: state, at: now)
         var missing = checks.missing?.needs
-        if missing == nil, Contracts.authorizes(n, signers: checks.signers, in: state, now: now) == false {
-            missing = "signatures that the guard of action \(n.contract!.action!) accepts"
-        }
+        if missing == nil { missing = Contracts.needs(n, signers: checks.signers, in: state, now: now) }
         return (Admission(complete: missing == nil, missing: missing), checks)
     }
 
@@ -268,7 +267,7 @@ public enum Rules {
             }
             let (effect, signers) = (c.effect, c.signers)
             for ref in n.refs where !refStatus(ref) {
-                throw CairnError(CairnError.Code(rawValue: "unknown_ref"), "notice \(n.id): ref \(ref) is not a committed notice")
+                throw CairnError(.unknownRef, "notice \(n.id): ref \(ref) is not a committed notice")
             }
             if case .contract = effect {
                 try Contracts.perform(n, signers: signers, time: time, on: &state)

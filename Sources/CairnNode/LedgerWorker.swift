@@ -125,7 +125,7 @@ final class LedgerWorker: @unchecked Sendable {
     // MARK: The loop
 
     private func loop() {
-        var nextSeal = Date().addingTimeInterval(interval)
+        var nextSeal = nextWake(sealed: false)
         var completeWaiting = (try? store.pendingCount().complete) ?? 0
         while true {
             condition.lock()
@@ -143,7 +143,7 @@ final class LedgerWorker: @unchecked Sendable {
             if !batch.isEmpty { completeWaiting += admit(batch) }
             if completeWaiting >= blockMax || Date() >= nextSeal {
                 completeWaiting = sealAll()
-                nextSeal = Date().addingTimeInterval(interval)
+                nextSeal = nextWake(sealed: true)
             }
             if stop {
                 condition.lock()
@@ -153,6 +153,19 @@ final class LedgerWorker: @unchecked Sendable {
             }
         }
         finished.signal()
+    }
+
+    /// When to seal next: after the interval, or when the earliest contract timeout falls due,
+    /// whichever is first, so that a timeout fires with no other traffic. A timeout due already
+    /// is sealed at once on start; after a seal (`sealed`) it is one that seal could not fire
+    /// (its payment failed), and waits for the interval.
+    private func nextWake(sealed: Bool) -> Date {
+        let regular = Date().addingTimeInterval(interval)
+        guard let due = ledger.state.nextTimeout else { return regular }
+        let (wait, overflow) = due.subtractingReportingOverflow(clock().seconds)
+        guard !overflow else { return regular }
+        guard wait > 0 else { return sealed ? regular : Date() }
+        return min(regular, Date().addingTimeInterval(Double(wait) + 0.05))
     }
 
     /// Admits a batch with one pool commit; answers each; returns how many became complete.

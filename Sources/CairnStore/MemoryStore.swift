@@ -72,6 +72,14 @@ public final class MemoryStore: LedgerStore {
         return latest.keys.sorted().compactMap { id in latest[id]!.state.map { (id, latest[id]!.contract, $0) } }
     }
 
+    public func instanceHeights(_ id: String?, from: UInt64, through: UInt64) throws -> [UInt64] {
+        Array(Set(instanceRows.filter { ($0.id == id || id == nil) && $0.height >= from && $0.height <= through }.map(\.height))).sorted()
+    }
+
+    public func closedInstances(at height: UInt64) throws -> [String] {
+        instanceRows.filter { $0.height <= height && $0.state == nil }.map(\.id).sorted()
+    }
+
     public func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)? {
         pool.first { $0.id == id }.map { ($0.envelope, $0.complete) }
     }
@@ -93,6 +101,11 @@ public final class MemoryStore: LedgerStore {
 
     public func expiredPending(before time: Timestamp, limit: Int) throws -> [(id: String, envelope: [UInt8])] {
         pool.filter { !$0.complete && $0.expiresAt < time }.prefix(limit).map { ($0.id, $0.envelope) }
+    }
+
+    /// Every incomplete row: the caller checks the kind.
+    public func incompletePendingActs(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
+        pool.filter { !$0.complete }.prefix(limit).map { ($0.id, $0.envelope) }
     }
 
     public func pendingCount() throws -> (pending: Int, complete: Int) {

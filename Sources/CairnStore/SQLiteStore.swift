@@ -412,6 +412,29 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func instanceHeights(_ id: String?, from: UInt64, through: UInt64) throws -> [UInt64] {
+        guard from <= through, let low = Int64(exactly: from) else { return [] }
+        let high = Int64(exactly: through) ?? .max
+        return try pool.read { db in
+            let sql =
+                id == nil
+                ? "SELECT DISTINCT height FROM instances WHERE height BETWEEN ? AND ? ORDER BY height"
+                : "SELECT height FROM instances WHERE id = ? AND height BETWEEN ? AND ? ORDER BY height"
+            let args: StatementArguments = id.map { [$0, low, high] } ?? [low, high]
+            return try Int64.fetchAll(db, sql: sql, arguments: args).map { h in
+                guard let u = UInt64(exactly: h) else { throw CairnError(.storage, "an instances row has height \(h); run cairn verify") }
+                return u
+            }
+        }
+    }
+
+    public func closedInstances(at height: UInt64) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM instances WHERE state IS NULL AND height <= ? ORDER BY id", arguments: [Int64(height)])
+        }
+    }
+
     // MARK: Pending pool
 
     public func pending(_ id: String) throws -> (envelope: [UInt8], complete: Bool)? {
@@ -458,6 +481,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             $0.int(time.seconds)
             $0.int(Int64(limit))
         }
+    }
+
+    /// The pool holds canonical envelopes, so an act's bytes hold `"kind":"contract.act"`; a row
+    /// that merely quotes it is returned too, and told apart by the caller.
+    public func incompletePendingActs(limit: Int) throws -> [(id: String, envelope: [UInt8])] {
+        try pendingRows(
+            """
+            SELECT id, envelope FROM pending
+            WHERE complete = 0 AND instr(envelope, CAST('"kind":"contract.act"' AS BLOB)) > 0 ORDER BY seq LIMIT ?
+            """
+        ) { $0.int(Int64(limit)) }
     }
 
     private func pendingRows(_ sql: String, _ bind: (inout RowStatement.Binder) -> Void) throws -> [(id: String, envelope: [UInt8])] {

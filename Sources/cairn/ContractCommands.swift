@@ -61,7 +61,7 @@ struct ContractCommand: ParsableCommand {
             try CairnCLI.run(output) {
                 let (contract, errors, _) = try ContractCommand.compile(file)
                 guard let contract else {
-                    throw CairnError(CairnError.Code(rawValue: "invalid_contract"), errors.first ?? "\(file) does not compile")
+                    throw CairnError(.invalidContract, errors.first ?? "\(file) does not compile")
                 }
                 let report = contract.report()
                 print(output.json ? report.json : report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
@@ -94,7 +94,7 @@ struct ContractCommand: ParsableCommand {
         func run() throws {
             try CairnCLI.run(output) {
                 let (contract, errors, _) = try ContractCommand.compile(file)
-                guard contract != nil else { throw CairnError(CairnError.Code(rawValue: "invalid_contract"), errors[0]) }
+                guard contract != nil else { throw CairnError(.invalidContract, errors[0]) }
                 let body = try common.body(
                     kind: "contract.deploy", submitter: submitter,
                     fields: [("language", .int(Contract.languageVersion)), ("source", .string(try readText(file)))])
@@ -175,13 +175,29 @@ struct ContractCommand: ParsableCommand {
                     let openNotice = try? Envelope(leaf: try ledger.store.leaves(from: openIndex, count: 1)[0]).notice,
                     openNotice.kind == .contractOpen, let hash = openNotice.contract?.contract
                 else { throw CairnError(.notFound, "no contract instance \(instance)") }
-                // History: the opening notice, then every action on this instance, in log order.
-                var history: [(height: UInt64, id: String, what: String)] = [(opened.height ?? 0, instance, "open")]
+                // History: the opening notice, then every action on this instance and every
+                // timeout that fired on it, in order, each with the money it moved (worked out
+                // again by replaying the blocks that changed the instance).
+                var history: [(height: UInt64, id: String, what: String, moved: [ContractMovement])] = [
+                    (opened.height ?? 0, instance, "open", [])
+                ]
                 for index in try ledger.store.leafIndices(kind: "contract.act", below: ledger.head.header.logSize) {
                     let e = try Envelope(leaf: try ledger.store.leaves(from: index, count: 1)[0])
                     guard let f = e.notice.contract, f.instance == instance else { continue }
                     let height = try ledger.store.notice(e.notice.id)?.height ?? 0
-                    history.append((height, e.notice.id, "\(f.action ?? "") by \(e.signatures.map(\.signer).joined(separator: ", "))"))
+                    history.append((height, e.notice.id, "\(f.action ?? "") by \(e.signatures.map(\.signer).joined(separator: ", "))", []))
+                }
+                for height in try ledger.store.instanceHeights(instance, from: opened.height ?? 0, through: ledger.head.header.height) {
+                    let (fired, movements) = try ledger.movements(inBlock: height)
+                    let mine = movements.filter { $0.instance == instance }
+                    if fired.contains(instance) {
+                        // Timeouts fire at the start of the block, before its notices.
+                        let at = history.firstIndex { $0.height >= height } ?? history.count
+                        history.insert((height, "timeout", "timeout fired", mine.filter { $0.notice == nil }), at: at)
+                    }
+                    for (i, h) in history.enumerated() where h.id != "timeout" {
+                        history[i].moved += mine.filter { $0.notice == h.id }
+                    }
                 }
                 let g = ledger.genesis
                 let open = ledger.state.instance(instance)
@@ -196,7 +212,11 @@ struct ContractCommand: ParsableCommand {
                         "locked": .array(locked.map(JSONValue.string)), "nextTimeout": .optional(timeout),
                         "history": .array(
                             history.map {
-                                .object(JSONObject([("height", .int($0.height)), ("id", .string($0.id)), ("what", .string($0.what))]))
+                                .object(
+                                    JSONObject([
+                                        ("height", .int($0.height)), ("id", .string($0.id)), ("what", .string($0.what)),
+                                        ("movements", .array($0.moved.map { movementJSON($0, genesis: g) })),
+                                    ]))
                             }),
                     ])
                 } else {
@@ -204,7 +224,10 @@ struct ContractCommand: ParsableCommand {
                     print("  contract: \(name) \(hash)")
                     print("  locked: \(locked.isEmpty ? "nothing" : locked.joined(separator: ", "))")
                     print("  next timeout: \(timeout ?? "none")")
-                    for h in history { print("  height \(h.height): \(h.what) (\(h.id))") }
+                    for h in history {
+                        print("  height \(h.height): \(h.what)\(h.id == "timeout" ? "" : " (\(h.id))")")
+                        for m in h.moved { print("    \(movementText(m, genesis: g))") }
+                    }
                 }
             }
         }

@@ -181,7 +181,7 @@ struct Seal: ParsableCommand {
                 if output.json {
                     printJSON(["sealed": .bool(false), "height": .int(ledger.head.header.height)])
                 } else {
-                    print("nothing to seal: no complete notices are pending")
+                    print("nothing to seal: no complete notice is pending, none has expired, and no contract timeout is due")
                 }
                 return
             }
@@ -194,12 +194,16 @@ struct Seal: ParsableCommand {
                         result.rejected.map {
                             .object(JSONObject([("id", .string($0.id)), ("code", .string($0.code)), ("message", .string($0.message))]))
                         }),
+                    "timeouts": .array(result.timeouts.map(JSONValue.string)),
+                    "movements": .array(result.movements.map { movementJSON($0, genesis: ledger.genesis) }),
                 ])
             } else {
                 print("block \(h.height) \(result.block.hash.hex)")
                 print("time \(h.time), log size \(h.logSize)")
                 for id in result.committed { print("committed \(id)") }
                 for r in result.rejected { print("rejected \(r.id) \(r.code): \(r.message)") }
+                for i in result.timeouts { print("timeout fired: instance \(i)") }
+                for m in result.movements { print("contract \(movementText(m, genesis: ledger.genesis))") }
             }
         }
     }
@@ -398,4 +402,26 @@ struct AccountAtHeight: ParsableArguments {
         }
         return (a, at)
     }
+}
+
+/// `{"instance", "cause": "notice"|"timeout", "notice"?, "account", "amount", "currency", "direction"}`
+/// of a contract movement.
+func movementJSON(_ m: ContractMovement, genesis: Genesis) -> JSONValue {
+    var o = JSONObject([
+        ("instance", .string(m.instance)), ("account", .string(m.account)),
+        ("amount", .string(Amount.format(abs(m.amount), minorDigits: genesis.minorDigits(m.currency) ?? 0))),
+        ("currency", .string(m.currency)), ("direction", .string(m.amount < 0 ? "debit" : "credit")),
+        ("cause", .string(m.notice == nil ? "timeout" : "notice")),
+    ])
+    if let n = m.notice { o["notice"] = .string(n) }
+    return .object(o)
+}
+
+/// "paid 100.00 EUR to ACC from instance I (timeout)", or "locked 100.00 EUR from ACC into instance I (notice N)".
+func movementText(_ m: ContractMovement, genesis: Genesis) -> String {
+    let amount = "\(Amount.format(abs(m.amount), minorDigits: genesis.minorDigits(m.currency) ?? 0)) \(m.currency)"
+    let cause = m.notice.map { "notice \($0)" } ?? "timeout"
+    return m.amount < 0
+        ? "locked \(amount) from \(m.account) into instance \(m.instance) (\(cause))"
+        : "paid \(amount) to \(m.account) from instance \(m.instance) (\(cause))"
 }
