@@ -35,7 +35,9 @@ extension Contract {
                 guard case .bool(let ok) = try m.eval(r) else { throw m.typeError(r) }
                 if !ok { throw ScriptError(.requireFailed, "the parameters break 'require \(r)'", at: r.pos) }
             }
-            var step = m.step(try m.run(program.body))
+            // Run first, then read the machine: the body's lets, pays and close belong to the step.
+            let stop = try m.run(program.body)
+            var step = m.step(stop)
             step.deposits = []
             return .success(step)
         } catch {

@@ -80,8 +80,8 @@ struct Machine {
         case .when(let id):
             let w = program.whens[id]
             try tick(w.pos)
-            guard case .time(let t) = try eval(w.timeout!) else { throw typeError(w.timeout!) }
-            return .waiting(id, t)
+            // A constant timeout (`timeout 1000`) is an int literal; the checker typed it as a time.
+            return .waiting(id, try timeValue(w.timeout!))
         }
     }
 

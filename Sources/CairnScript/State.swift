@@ -93,7 +93,7 @@ public struct InstanceState: Sendable, Equatable {
             }
             // The stored timeout must be the one the bindings give.
             var m = Machine(contract: contract, time: 0, signers: [], env: env, locked: locked)
-            guard let expr = contract.program.whens[Int(node)].timeout, case .time(timeout)? = try? m.eval(expr) else {
+            guard let expr = contract.program.whens[Int(node)].timeout, (try? m.timeValue(expr)) == timeout else {
                 throw bad("timeout")
             }
         }
