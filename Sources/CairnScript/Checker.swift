@@ -40,17 +40,19 @@ struct Checker {
         analysis.timeouts = Array(repeating: nil, count: program.whens.count)
     }
 
-    private mutating func error(_ code: String, _ message: String, _ pos: Pos) { errors.append(ScriptError(code, message, at: pos)) }
-    private mutating func lint(_ code: String, _ message: String, _ pos: Pos) {
+    private mutating func error(_ code: ScriptError.Code, _ message: String, _ pos: Pos) {
+        errors.append(ScriptError(code, message, at: pos))
+    }
+    private mutating func lint(_ code: ScriptError.Lint, _ message: String, _ pos: Pos) {
         analysis.lints.append(ScriptError(code, message, at: pos))
     }
 
     mutating func run() {
         var scope = Scope()
         for p in program.params {
-            if scope.contains(p.name) { error("duplicate_name", "parameter '\(p.name)' is declared twice", p.pos) }
+            if scope.contains(p.name) { error(.duplicateName, "parameter '\(p.name)' is declared twice", p.pos) }
             if Parser.reserved.contains(p.name) || Self.builtins[p.name] != nil {
-                error("reserved_name", "'\(p.name)' is reserved", p.pos)
+                error(.reservedName, "'\(p.name)' is reserved", p.pos)
             }
             scope.append(Binding(name: p.name, type: VType(p.type), isParam: true))
         }
@@ -60,13 +62,13 @@ struct Checker {
         }
         if !analysis.order.close() {
             error(
-                "unsatisfiable_require", "the require constraints on times contradict each other",
+                .unsatisfiableRequire, "the require constraints on times contradict each other",
                 program.requires.first?.pos ?? program.pos)
         }
         if let refund = program.refund {
             expect(refund, .account, scope, "the refund account")
         } else {
-            error("no_refund", "the header needs 'refund <account>': close pays whatever is still locked there", program.pos)
+            error(.noRefund, "the header needs 'refund <account>': close pays whatever is still locked there", program.pos)
         }
         walk(program.body, scope: scope, enclosing: nil, depth: 0, path: [])
         guard errors.isEmpty else { return }
@@ -102,7 +104,7 @@ struct Checker {
             if path.count > analysis.deepestPath.count { analysis.deepestPath = path }
         case .ifElse(let c, let a, let b, let p):
             expect(c, .bool, scope, "an if condition")
-            if let v = Self.constantBool(c) { lint("unreachable_branch", "the condition is always \(v); the other branch never runs", p) }
+            if let v = Self.constantBool(c) { lint(.unreachableBranch, "the condition is always \(v); the other branch never runs", p) }
             walk(a, scope: scope, enclosing: enclosing, depth: depth, path: path)
             walk(b, scope: scope, enclosing: enclosing, depth: depth, path: path)
         case .when(let id):
@@ -112,11 +114,11 @@ struct Checker {
 
     private mutating func checkWhen(_ w: When, scope: Scope, enclosing: LinearTime?, depth: Int, path: [Pos]) {
         if depth > Limits.whenDepth {
-            error("too_deep", "when nested deeper than \(Limits.whenDepth) levels", w.pos)
+            error(.tooDeep, "when nested deeper than \(Limits.whenDepth) levels", w.pos)
             return
         }
         analysis.scopes[w.id] = scope.bindings
-        if w.cases.count > Limits.casesPerWhen { error("too_many_cases", "more than \(Limits.casesPerWhen) cases in one when", w.pos) }
+        if w.cases.count > Limits.casesPerWhen { error(.tooManyCases, "more than \(Limits.casesPerWhen) cases in one when", w.pos) }
         var timeout: LinearTime?
         if let t = w.timeout {
             expect(t, .time, scope, "a timeout")
@@ -125,24 +127,24 @@ struct Checker {
                 analysis.timeouts[w.id] = lin
                 if let outer = enclosing, !analysis.order.provesLater(lin, than: outer) {
                     error(
-                        "timeout_not_increasing",
+                        .timeoutNotIncreasing,
                         "timeout \(lin) is not provably later than the enclosing timeout \(outer); use a larger constant or 'require \(outer) < \(lin)'",
                         t.pos)
                 }
             } else {
-                error("timeout_form", "a timeout must be a time parameter plus or minus a constant, or a constant", t.pos)
+                error(.timeoutForm, "a timeout must be a time parameter plus or minus a constant, or a constant", t.pos)
             }
         } else {
-            error("no_timeout", "every when needs 'timeout <time> { ... }'", w.pos)
+            error(.noTimeout, "every when needs 'timeout <time> { ... }'", w.pos)
         }
         let path = path + [w.pos]
         var alwaysTaken: Set<String> = []
         for c in w.cases {
             if outOfNames { return }
             if actionNames.insert(c.action).inserted { analysis.actions.append(c.action) }
-            if Parser.reserved.contains(c.action) { error("reserved_name", "'\(c.action)' is reserved", c.pos) }
+            if Parser.reserved.contains(c.action) { error(.reservedName, "'\(c.action)' is reserved", c.pos) }
             if alwaysTaken.contains(c.action) {
-                lint("unreachable_branch", "an earlier case '\(c.action)' without guards always wins", c.pos)
+                lint(.unreachableBranch, "an earlier case '\(c.action)' without guards always wins", c.pos)
             }
             if c.clauses.allSatisfy({ if case .deposit = $0 { true } else { false } }) && c.args.allSatisfy({ $0.allowed == nil }) {
                 alwaysTaken.insert(c.action)
@@ -151,7 +153,7 @@ struct Checker {
             if !c.args.isEmpty { work += scope.count }
             var seen: Set<String> = []
             for a in c.args {
-                if !seen.insert(a.name).inserted { error("duplicate_name", "argument '\(a.name)' is declared twice", a.pos) }
+                if !seen.insert(a.name).inserted { error(.duplicateName, "argument '\(a.name)' is declared twice", a.pos) }
                 for e in a.allowed ?? [] { expect(e, VType(a.type), scope, "an allowed value of '\(a.name)'") }
             }
             for a in c.args { bind(a.name, VType(a.type), a.pos, &inner) }
@@ -162,15 +164,15 @@ struct Checker {
                 case .after(let e, let p):
                     expect(e, .time, inner, "an 'after' bound")
                     if let t = timeout, let lin = linear(e, inner), analysis.order.provesAtLeast(lin, t, gap: 0) {
-                        lint("unreachable_branch", "'after \(lin)' is never before the timeout \(t): this case can never run", p)
+                        lint(.unreachableBranch, "'after \(lin)' is never before the timeout \(t): this case can never run", p)
                     }
                 case .before(let e, _): expect(e, .time, inner, "a 'before' bound")
                 case .whereCond(let e, _): expect(e, .bool, inner, "a where condition")
                 case .preimage(let n, let e, let p):
                     if let b = inner.lookup(n) {
-                        if !b.type.fits(.hash) { error("type_mismatch", "'\(n)' must be a hash argument", p) }
+                        if !b.type.fits(.hash) { error(.typeMismatch, "'\(n)' must be a hash argument", p) }
                     } else {
-                        error("unbound_name", "no argument named '\(n)'", p)
+                        error(.unboundName, "no argument named '\(n)'", p)
                     }
                     expect(e, .hash, inner, "a hash lock")
                 case .deposit(let a, let cur, let from, _):
@@ -188,40 +190,40 @@ struct Checker {
         work += 1
         guard scope.count < Limits.scopeNames else {
             if !outOfNames {
-                error("too_many_names", "more than \(Limits.scopeNames) names in scope (parameters, lets and arguments)", pos)
+                error(.tooManyNames, "more than \(Limits.scopeNames) names in scope (parameters, lets and arguments)", pos)
                 outOfNames = true
             }
             return
         }
-        if Self.builtins[name] != nil { error("reserved_name", "'\(name)' is a builtin", pos) }
-        if scope.contains(name) { lint("shadowed_name", "'\(name)' shadows an earlier binding", pos) }
+        if Self.builtins[name] != nil { error(.reservedName, "'\(name)' is a builtin", pos) }
+        if scope.contains(name) { lint(.shadowedName, "'\(name)' shadows an earlier binding", pos) }
         scope.append(Binding(name: name, type: t, isParam: false))
     }
 
     private mutating func checkAmount(_ e: Expr, _ scope: Scope, _ what: String) {
         expect(e, .amount, scope, what)
-        if let v = Self.constantInt(e), v <= 0 { error("invalid_amount", "\(what) must be positive, not \(v)", e.pos) }
+        if let v = Self.constantInt(e), v <= 0 { error(.invalidAmount, "\(what) must be positive, not \(v)", e.pos) }
     }
 
     private mutating func checkPolicy(_ p: PolicyNode, _ scope: Scope) {
         let leaves = p.leaves
         work += leaves.count
         if leaves.count > Limits.policyParties {
-            error("policy_too_large", "a policy names at most \(Limits.policyParties) parties", p.pos)
+            error(.policyTooLarge, "a policy names at most \(Limits.policyParties) parties", p.pos)
             return
         }
         var seen: Set<String> = []
         for l in leaves {
             expect(l, .party, scope, "a policy party")
-            if !seen.insert(l.description).inserted { error("duplicate_party", "'\(l)' appears twice in one policy", l.pos) }
+            if !seen.insert(l.description).inserted { error(.duplicateParty, "'\(l)' appears twice in one policy", l.pos) }
         }
         func thresholds(_ n: PolicyNode) {
             switch n {
             case .sig: break
             case .all(let a, _), .any(let a, _): a.forEach(thresholds)
             case .thresh(let k, let a, let pos):
-                if k < 1 { error("bad_threshold", "a threshold must be at least 1", pos) }
-                if k > a.count { lint("unsatisfiable_policy", "thresh(\(k), ...) has only \(a.count) members: no signers satisfy it", pos) }
+                if k < 1 { error(.badThreshold, "a threshold must be at least 1", pos) }
+                if k > a.count { lint(.unsatisfiablePolicy, "thresh(\(k), ...) has only \(a.count) members: no signers satisfy it", pos) }
                 a.forEach(thresholds)
             }
         }
@@ -236,7 +238,7 @@ struct Checker {
 
     private mutating func expect(_ e: Expr, _ wanted: VType, _ scope: Scope, _ what: String) {
         let t = type(e, scope)
-        if !t.fits(wanted) { error("type_mismatch", "\(what) must be \(wanted.rawValue), not \(t.rawValue)", e.pos) }
+        if !t.fits(wanted) { error(.typeMismatch, "\(what) must be \(wanted.rawValue), not \(t.rawValue)", e.pos) }
     }
 
     private static func numeric(_ t: VType) -> Bool { t == .int || t == .amount || t == .unknown }
@@ -251,25 +253,25 @@ struct Checker {
         case .now: return .time
         case .name(let n):
             guard let b = scope.lookup(n) else {
-                error("unbound_name", "'\(n)' is not bound here", e.pos)
+                error(.unboundName, "'\(n)' is not bound here", e.pos)
                 return .unknown
             }
             return b.type
         case .call(let f, let args):
             guard let (arg, result) = Self.builtins[f] else {
-                error("unknown_function", "no builtin '\(f)' (there are no user functions)", e.pos)
+                error(.unknownFunction, "no builtin '\(f)' (there are no user functions)", e.pos)
                 for a in args { _ = type(a, scope) }
                 return .unknown
             }
             guard args.count == 1 else {
-                error("type_mismatch", "\(f) takes one argument", e.pos)
+                error(.typeMismatch, "\(f) takes one argument", e.pos)
                 return result
             }
             expect(args[0], arg, scope, "the argument of \(f)")
             return result
         case .neg(let x):
             let t = type(x, scope)
-            if !Self.numeric(t) { error("type_mismatch", "'-' needs int or amount, not \(t.rawValue)", e.pos) }
+            if !Self.numeric(t) { error(.typeMismatch, "'-' needs int or amount, not \(t.rawValue)", e.pos) }
             return t
         case .not(let x):
             expect(x, .bool, scope, "the operand of 'not'")
@@ -279,7 +281,7 @@ struct Checker {
             let b = type(r, scope)
             if a == .unknown || b == .unknown { return op.isComparison || op == .and || op == .or ? .bool : .unknown }
             if let t = Self.binaryType(op, a, b) { return t }
-            error("type_mismatch", "'\(op.rawValue)' cannot combine \(a.rawValue) and \(b.rawValue)", e.pos)
+            error(.typeMismatch, "'\(op.rawValue)' cannot combine \(a.rawValue) and \(b.rawValue)", e.pos)
             return .unknown
         }
     }

@@ -35,7 +35,7 @@ public struct Contract: Sendable {
     /// count, so tests can check that it grows linearly with the source, with no clock.
     static func compileCountingWork(_ source: String) -> (result: Result<Contract, ScriptErrors>, work: Int) {
         guard source.utf8.count <= Limits.sourceBytes else {
-            let error = ScriptError("source_too_large", "the source is larger than \(Limits.sourceBytes) bytes", at: .start)
+            let error = ScriptError(.sourceTooLarge, "the source is larger than \(Limits.sourceBytes) bytes", at: .start)
             return (.failure(ScriptErrors([error])), 0)
         }
         var lexer = Lexer(source)

@@ -11,31 +11,33 @@ extension Contract {
             for p in program.params {
                 try m.tick(p.pos)
                 guard let given = params[p.name] else {
-                    throw ScriptError("missing_param", "no value for parameter '\(p.name)'", at: p.pos)
+                    throw ScriptError(.missingParam, "no value for parameter '\(p.name)'", at: p.pos)
                 }
                 guard let v = Machine.admit(p.type, given) else {
-                    throw ScriptError("type_mismatch", "parameter '\(p.name)' must be \(p.type.rawValue), not \(given.typeName)", at: p.pos)
+                    throw ScriptError(.typeMismatch, "parameter '\(p.name)' must be \(p.type.rawValue), not \(given.typeName)", at: p.pos)
                 }
                 m.env.append((p.name, v))
             }
             for k in params.keys.sorted() where !program.params.contains(where: { $0.name == k }) {
-                throw ScriptError("unknown_param", "the contract has no parameter '\(k)'", at: program.pos)
+                throw ScriptError(.unknownParam, "the contract has no parameter '\(k)'", at: program.pos)
             }
             for d in deposit {
                 guard d.amount > 0 else {
-                    throw ScriptError("invalid_amount", "a deposit must be positive, not \(d.amount)", at: program.pos)
+                    throw ScriptError(.invalidAmount, "a deposit must be positive, not \(d.amount)", at: program.pos)
                 }
                 guard m.lockedAmount(d.currency) == 0 else {
-                    throw ScriptError("duplicate_currency", "the deposit names \(d.currency) twice", at: program.pos)
+                    throw ScriptError(.duplicateCurrency, "the deposit names \(d.currency) twice", at: program.pos)
                 }
                 m.setLocked(d.currency, d.amount)
             }
             for r in program.requires {
                 try m.tick(r.pos)
                 guard case .bool(let ok) = try m.eval(r) else { throw m.typeError(r) }
-                if !ok { throw ScriptError("require_failed", "the parameters break 'require \(r)'", at: r.pos) }
+                if !ok { throw ScriptError(.requireFailed, "the parameters break 'require \(r)'", at: r.pos) }
             }
-            var step = m.step(try m.run(program.body))
+            // Run first, then read the machine: the body's lets, pays and close belong to the step.
+            let stop = try m.run(program.body)
+            var step = m.step(stop)
             step.deposits = []
             return .success(step)
         } catch {
@@ -44,9 +46,9 @@ extension Contract {
     }
 
     private func checkState(_ state: InstanceState) throws(ScriptError) -> When {
-        guard state.contractHash == hashBytes else { throw ScriptError("bad_state", "the state belongs to another contract", at: .start) }
+        guard state.contractHash == hashBytes else { throw ScriptError(.badState, "the state belongs to another contract", at: .start) }
         guard !state.closed, state.node >= 0, state.node < program.whens.count else {
-            throw ScriptError("closed", "the instance is closed", at: program.pos)
+            throw ScriptError(.instanceClosed, "the instance is closed", at: program.pos)
         }
         return program.whens[state.node]
     }
@@ -60,14 +62,14 @@ extension Contract {
         do throws(ScriptError) {
             let w = try checkState(state)
             if let t = state.nextTimeout, time >= t {
-                throw ScriptError("expired", "the when timed out at \(t); block time is \(time)", at: w.timeout?.pos ?? w.pos)
+                throw ScriptError(.expired, "the when timed out at \(t); block time is \(time)", at: w.timeout?.pos ?? w.pos)
             }
             var m = Machine(contract: self, time: time, signers: signers, env: state.env, locked: state.locked)
             try m.tick(w.pos)
             let candidates = w.cases.filter { $0.action == action }
             guard !candidates.isEmpty else {
                 let names = w.cases.map(\.action).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-                throw ScriptError("unknown_action", "no action '\(action)' here; possible: \(names.joined(separator: ", "))", at: w.pos)
+                throw ScriptError(.unknownAction, "no action '\(action)' here; possible: \(names.joined(separator: ", "))", at: w.pos)
             }
             var firstError: ScriptError?
             for c in candidates {
@@ -77,7 +79,7 @@ extension Contract {
                     return .success(attempt.step(stop))
                 } catch {
                     // An error past the guards (in the body) is final; a failed guard tries the next case.
-                    if error.code == "step_limit" || attempt.passedGuards { throw error }
+                    if error.code == ScriptError.Code.stepLimit.rawValue || attempt.passedGuards { throw error }
                     firstError = firstError ?? error
                     m.steps = attempt.steps
                 }

@@ -28,7 +28,7 @@ struct Machine {
     mutating func tick(_ pos: Pos) throws(ScriptError) {
         steps += 1
         if steps > contract.stepBound {
-            throw ScriptError("step_limit", "more than \(contract.stepBound) steps", at: pos)
+            throw ScriptError(.stepLimit, "more than \(contract.stepBound) steps", at: pos)
         }
     }
 
@@ -80,16 +80,16 @@ struct Machine {
         case .when(let id):
             let w = program.whens[id]
             try tick(w.pos)
-            guard case .time(let t) = try eval(w.timeout!) else { throw typeError(w.timeout!) }
-            return .waiting(id, t)
+            // A constant timeout (`timeout 1000`) is an int literal; the checker typed it as a time.
+            return .waiting(id, try timeValue(w.timeout!))
         }
     }
 
     mutating func pay(_ amount: Int64, _ cur: String, _ to: String, _ p: Pos) throws(ScriptError) {
-        guard amount > 0 else { throw ScriptError("invalid_amount", "a payment must be positive, not \(amount)", at: p) }
+        guard amount > 0 else { throw ScriptError(.invalidAmount, "a payment must be positive, not \(amount)", at: p) }
         let have = lockedAmount(cur)
         guard have >= amount else {
-            throw ScriptError("insufficient_funds", "paying \(amount) \(cur) but only \(have) \(cur) is locked", at: p)
+            throw ScriptError(.insufficientFunds, "paying \(amount) \(cur) but only \(have) \(cur) is locked", at: p)
         }
         setLocked(cur, have - amount)
         payments.append(Payment(to: to, currency: cur, amount: amount))
@@ -113,22 +113,22 @@ struct Machine {
         for a in c.args {
             try tick(a.pos)
             guard let given = args[a.name] else {
-                throw ScriptError("missing_argument", "action '\(c.action)' needs argument '\(a.name)'", at: a.pos)
+                throw ScriptError(.missingArgument, "action '\(c.action)' needs argument '\(a.name)'", at: a.pos)
             }
             guard let v = Self.admit(a.type, given) else {
-                throw ScriptError("type_mismatch", "argument '\(a.name)' must be \(a.type.rawValue), not \(given.typeName)", at: a.pos)
+                throw ScriptError(.typeMismatch, "argument '\(a.name)' must be \(a.type.rawValue), not \(given.typeName)", at: a.pos)
             }
             if let allowed = a.allowed {
                 var found = false
                 for e in allowed where !found { found = try eval(e) == v }
                 if !found {
-                    throw ScriptError("not_allowed", "argument '\(a.name)' = \(v.text) is not one of the allowed values", at: a.pos)
+                    throw ScriptError(.notAllowed, "argument '\(a.name)' = \(v.text) is not one of the allowed values", at: a.pos)
                 }
             }
             env.append((a.name, v))
         }
         for k in args.keys.sorted() where !c.args.contains(where: { $0.name == k }) {
-            throw ScriptError("unknown_argument", "action '\(c.action)' takes no argument '\(k)'", at: c.pos)
+            throw ScriptError(.unknownArgument, "action '\(c.action)' takes no argument '\(k)'", at: c.pos)
         }
         for cl in c.clauses { try clause(cl, scopeCount: env.count - c.args.count) }
         passedGuards = true
@@ -146,38 +146,38 @@ struct Machine {
             env = saved
             if !ok {
                 let who = signers.sorted().joined(separator: ", ")
-                throw ScriptError("unauthorized", "signers {\(who)} do not satisfy \(p)", at: pos)
+                throw ScriptError(.unauthorized, "signers {\(who)} do not satisfy \(p)", at: pos)
             }
         case .after(let e, let pos):
             try tick(pos)
             let t = try timeValue(e)
-            if time < t { throw ScriptError("too_early", "allowed from \(t), block time is \(time)", at: pos) }
+            if time < t { throw ScriptError(.tooEarly, "allowed from \(t), block time is \(time)", at: pos) }
         case .before(let e, let pos):
             try tick(pos)
             let t = try timeValue(e)
-            if time >= t { throw ScriptError("too_late", "allowed before \(t), block time is \(time)", at: pos) }
+            if time >= t { throw ScriptError(.tooLate, "allowed before \(t), block time is \(time)", at: pos) }
         case .whereCond(let e, let pos):
             try tick(pos)
             guard case .bool(let v) = try eval(e) else { throw typeError(e) }
-            if !v { throw ScriptError("guard_failed", "the condition \(e) does not hold", at: pos) }
+            if !v { throw ScriptError(.guardFailed, "the condition \(e) does not hold", at: pos) }
         case .preimage(let n, let e, let pos):
             try tick(pos)
             guard case .bytes(let lock) = try eval(e), case .bytes(let pre)? = env.last(where: { $0.name == n })?.value else {
                 throw typeError(e)
             }
-            if Contract.sha256(pre) != lock { throw ScriptError("preimage_mismatch", "SHA-256 of '\(n)' is not \(e)", at: pos) }
+            if Contract.sha256(pre) != lock { throw ScriptError(.preimageMismatch, "SHA-256 of '\(n)' is not \(e)", at: pos) }
         case .deposit(let a, let c, let f, let pos):
             try tick(pos)
             let amount = try amountValue(a)
             let cur = try currencyValue(c)
             let from = try accountValue(f)
-            guard amount > 0 else { throw ScriptError("invalid_amount", "a deposit must be positive, not \(amount)", at: pos) }
+            guard amount > 0 else { throw ScriptError(.invalidAmount, "a deposit must be positive, not \(amount)", at: pos) }
             let owner = Self.owner(from)
             guard signers.contains(owner) else {
-                throw ScriptError("unauthorized", "a deposit from \(from) needs the signature of \(owner)", at: pos)
+                throw ScriptError(.unauthorized, "a deposit from \(from) needs the signature of \(owner)", at: pos)
             }
             let (sum, o) = lockedAmount(cur).addingReportingOverflow(amount)
-            if o { throw ScriptError("overflow", "the locked \(cur) balance would overflow", at: pos) }
+            if o { throw ScriptError(.overflow, "the locked \(cur) balance would overflow", at: pos) }
             setLocked(cur, sum)
             deposits.append(Deposit(from: from, currency: cur, amount: amount))
         }
@@ -194,7 +194,7 @@ struct Machine {
         switch p {
         case .sig(let e):
             guard case .party(let name) = try eval(e) else { throw typeError(e) }
-            if seen.contains(name) { throw ScriptError("duplicate_party", "\(name) appears twice in one policy", at: e.pos) }
+            if seen.contains(name) { throw ScriptError(.duplicateParty, "\(name) appears twice in one policy", at: e.pos) }
             seen.append(name)
             return signers.contains(name)
         case .all(let a, _), .any(let a, _), .thresh(_, let a, _):
@@ -221,7 +221,7 @@ struct Machine {
         return x
     }
 
-    func typeError(_ e: Expr) -> ScriptError { ScriptError("type_mismatch", "\(e) has the wrong type", at: e.pos) }
+    func typeError(_ e: Expr) -> ScriptError { ScriptError(.typeMismatch, "\(e) has the wrong type", at: e.pos) }
 
     mutating func amountValue(_ e: Expr) throws(ScriptError) -> Int64 {
         switch try eval(e) {
@@ -257,7 +257,7 @@ struct Machine {
         case .now: return .time(time)
         case .name(let n):
             guard let v = env.last(where: { $0.name == n })?.value else {
-                throw ScriptError("unbound_name", "'\(n)' is not bound", at: e.pos)
+                throw ScriptError(.unboundName, "'\(n)' is not bound", at: e.pos)
             }
             return v
         case .call(let f, let args):
@@ -272,7 +272,7 @@ struct Machine {
             switch try eval(x) {
             case .int(let v) where v != .min: return .int(-v)
             case .amount(let v) where v != .min: return .amount(-v)
-            case .int, .amount: throw ScriptError("overflow", "negation overflows", at: e.pos)
+            case .int, .amount: throw ScriptError(.overflow, "negation overflows", at: e.pos)
             default: throw typeError(e)
             }
         case .not(let x):
@@ -303,14 +303,14 @@ struct Machine {
         let ta = InstanceState.vtype(a)
         let tb = InstanceState.vtype(b)
         guard let rt = Checker.binaryType(op, ta, tb) else {
-            throw ScriptError("type_mismatch", "'\(op.rawValue)' cannot combine \(ta.rawValue) and \(tb.rawValue)", at: e.pos)
+            throw ScriptError(.typeMismatch, "'\(op.rawValue)' cannot combine \(ta.rawValue) and \(tb.rawValue)", at: e.pos)
         }
         if op == .eq || op == .ne {
             let same: Bool
             if let x = number(a), let y = number(b) { same = x == y } else { same = a == b }
             return .bool(op == .eq ? same : !same)
         }
-        guard let x = number(a), let y = number(b) else { throw ScriptError("type_mismatch", "\(e) needs numbers", at: e.pos) }
+        guard let x = number(a), let y = number(b) else { throw ScriptError(.typeMismatch, "\(e) needs numbers", at: e.pos) }
         let r: (Int64, Bool)
         switch op {
         case .lt: return .bool(x < y)
@@ -321,11 +321,11 @@ struct Machine {
         case .sub: r = x.subtractingReportingOverflow(y)
         case .mul: r = x.multipliedReportingOverflow(by: y)
         case .div:
-            if y == 0 { throw ScriptError("division_by_zero", "division by zero in \(e)", at: e.pos) }
+            if y == 0 { throw ScriptError(.divisionByZero, "division by zero in \(e)", at: e.pos) }
             r = x.dividedReportingOverflow(by: y)
-        default: throw ScriptError("type_mismatch", "bad operator", at: e.pos)
+        default: throw ScriptError(.typeMismatch, "bad operator", at: e.pos)
         }
-        if r.1 { throw ScriptError("overflow", "\(e) overflows Int64", at: e.pos) }
+        if r.1 { throw ScriptError(.overflow, "\(e) overflows Int64", at: e.pos) }
         switch rt {
         case .amount: return .amount(r.0)
         case .time: return .time(r.0)

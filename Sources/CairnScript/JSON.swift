@@ -86,17 +86,73 @@ public indirect enum JSON: Sendable, Equatable {
     }
 
     /// Parses JSON text (integers only, no floats). Nil on any error.
-    public static func parse(_ text: String) -> JSON? {
+    public static func parse(_ text: String) -> JSON? { try? parseLocated(text).value }
+
+    /// Why a text is not JSON (or not the JSON expected), and where: 1-based line and column
+    /// (columns count Unicode scalars).
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var column: Int
+        public var message: String
+
+        public init(line: Int, column: Int, message: String) {
+            self.line = line
+            self.column = column
+            self.message = message
+        }
+
+        public var description: String { "\(line):\(column): \(message)" }
+    }
+
+    /// Parses JSON text (integers only; object keys must be unique), also returning the line on
+    /// which each element of a top-level array starts, so a corpus can name its rows by line.
+    public static func parseLocated(_ text: String) throws(ParseError) -> (value: JSON, lines: [Int]) {
         var p = JSONReader(bytes: Array(text.utf8))
-        guard let v = p.value(depth: 0) else { return nil }
-        p.space()
-        return p.i == p.bytes.count ? v : nil
+        do throws(JSONReader.Failure) {
+            let v = try p.value(depth: 0)
+            p.space()
+            guard p.i == p.bytes.count else { throw p.fail("unexpected text after the JSON value") }
+            return (v, p.elementStarts.map { p.position(of: $0).line })
+        } catch {
+            let (line, column) = p.position(of: error.offset)
+            throw ParseError(line: line, column: column, message: error.message)
+        }
     }
 }
 
 private struct JSONReader {
+    struct Failure: Error {
+        var offset: Int
+        var message: String
+    }
+
     let bytes: [UInt8]
     var i = 0
+    /// Byte offsets of the elements of the top-level array.
+    var elementStarts: [Int] = []
+
+    func fail(_ message: String, at offset: Int? = nil) -> Failure { Failure(offset: offset ?? i, message: message) }
+
+    /// 1-based line and column (in Unicode scalars) of a byte offset.
+    func position(of offset: Int) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for b in bytes[..<min(offset, bytes.count)] {
+            if b == 0x0a {
+                line += 1
+                column = 1
+            } else if b & 0xc0 != 0x80 {
+                column += 1
+            }
+        }
+        return (line, column)
+    }
+
+    var found: String {
+        guard i < bytes.count else { return "the end of the text" }
+        let c = bytes[i]
+        return c >= 0x21 && c < 0x7f ? "'\(String(UnicodeScalar(c)))'" : "byte 0x\(Hex.encode([c]))"
+    }
 
     mutating func space() { while i < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[i]) { i += 1 } }
 
@@ -107,26 +163,33 @@ private struct JSONReader {
         return true
     }
 
-    mutating func value(depth: Int) -> JSON? {
-        guard depth < 64 else { return nil }
+    mutating func word(_ s: String, _ v: JSON) throws(Failure) -> JSON {
+        guard lit(s) else { throw fail("expected a JSON value, found \(found)") }
+        return v
+    }
+
+    mutating func value(depth: Int) throws(Failure) -> JSON {
+        guard depth < 64 else { throw fail("nested deeper than 64 levels") }
         space()
-        guard i < bytes.count else { return nil }
+        guard i < bytes.count else { throw fail("expected a JSON value, found the end of the text") }
         switch bytes[i] {
-        case UInt8(ascii: "n"): return lit("null") ? .null : nil
-        case UInt8(ascii: "t"): return lit("true") ? .bool(true) : nil
-        case UInt8(ascii: "f"): return lit("false") ? .bool(false) : nil
-        case UInt8(ascii: "\""): return string().map(JSON.string)
+        case UInt8(ascii: "n"): return try word("null", .null)
+        case UInt8(ascii: "t"): return try word("true", .bool(true))
+        case UInt8(ascii: "f"): return try word("false", .bool(false))
+        case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "["):
             i += 1
             var out: [JSON] = []
             space()
             if lit("]") { return .array(out) }
             while true {
-                guard let v = value(depth: depth + 1) else { return nil }
-                out.append(v)
+                space()
+                if depth == 0 { elementStarts.append(i) }
+                out.append(try value(depth: depth + 1))
                 space()
                 if lit(",") { continue }
-                return lit("]") ? .array(out) : nil
+                if lit("]") { return .array(out) }
+                throw fail("expected ',' or ']' in an array, found \(found)")
             }
         case UInt8(ascii: "{"):
             i += 1
@@ -135,61 +198,90 @@ private struct JSONReader {
             if lit("}") { return .object(out) }
             while true {
                 space()
-                guard let k = string() else { return nil }
+                let at = i
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes, found \(found)") }
+                let k = try string()
+                if out.contains(where: { $0.0 == k }) { throw fail("duplicate key \"\(k)\"", at: at) }
                 space()
-                guard lit(":"), let v = value(depth: depth + 1) else { return nil }
-                out.append((k, v))
+                guard lit(":") else { throw fail("expected ':' after a key, found \(found)") }
+                out.append((k, try value(depth: depth + 1)))
                 space()
                 if lit(",") { continue }
-                return lit("}") ? .object(out) : nil
+                if lit("}") { return .object(out) }
+                throw fail("expected ',' or '}' in an object, found \(found)")
             }
-        default:
-            var neg = false
-            if bytes[i] == UInt8(ascii: "-") {
-                neg = true
-                i += 1
-            }
-            var v: Int64 = 0
-            let s = i
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(bytes[i] - 0x30))
-                if o1 || o2 { return nil }
-                v = a
-                i += 1
-            }
-            return i > s ? .int(neg ? -v : v) : nil
+        default: return try number()
         }
     }
 
-    mutating func string() -> String? {
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+    mutating func number() throws(Failure) -> JSON {
+        let start = i
+        let neg = lit("-")
+        var v: Int64 = 0
+        let s = i
+        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            // Accumulate negatively so that Int64.min is readable.
+            let (a, o2) = m.subtractingReportingOverflow(Int64(bytes[i] - 0x30))
+            if o1 || o2 { throw fail("the number does not fit in Int64", at: start) }
+            v = a
+            i += 1
+        }
+        guard i > s else { throw fail("expected a JSON value, found \(found)", at: start) }
+        if i < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[i]) {
+            throw fail("only integers are allowed", at: start)
+        }
+        if neg { return .int(v) }
+        guard v != .min else { throw fail("the number does not fit in Int64", at: start) }
+        return .int(-v)
+    }
+
+    mutating func hex4() throws(Failure) -> UInt32 {
+        guard bytes.count - i >= 4, let b = Hex.decode(String(decoding: bytes[i..<i + 4], as: UTF8.self)) else {
+            throw fail("expected four hex digits after \\u")
+        }
+        i += 4
+        return UInt32(b[0]) << 8 | UInt32(b[1])
+    }
+
+    mutating func string() throws(Failure) -> String {
+        let start = i
         i += 1
         var out: [UInt8] = []
         while i < bytes.count {
             let c = bytes[i]
+            if c < 0x20 { throw fail("a control character in a string must be escaped") }
             i += 1
-            if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            if c == UInt8(ascii: "\\") {
-                guard i < bytes.count else { return nil }
-                let e = bytes[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "n"): out.append(0x0a)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0d)
-                case UInt8(ascii: "u"):
-                    guard bytes.count - i >= 4, let b = Hex.decode(String(decoding: bytes[i..<i + 4], as: UTF8.self)) else { return nil }
-                    i += 4
-                    let scalar = UInt32(b[0]) << 8 | UInt32(b[1])
-                    guard let u = Unicode.Scalar(scalar) else { return nil }
-                    out += Array(String(Character(u)).utf8)
-                default: out.append(e)
-                }
-            } else {
+            if c == UInt8(ascii: "\"") {
+                guard let s = String(validating: out, as: UTF8.self) else { throw fail("the string is not UTF-8", at: start) }
+                return s
+            }
+            guard c == UInt8(ascii: "\\") else {
                 out.append(c)
+                continue
+            }
+            guard i < bytes.count else { break }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0c)
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xd800..<0xdc00).contains(scalar), lit("\\u") {
+                    let low = try hex4()
+                    guard (0xdc00..<0xe000).contains(low) else { throw fail("a lone surrogate in \\u escapes", at: i - 12) }
+                    scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw fail("a lone surrogate in a \\u escape", at: i - 6) }
+                out += Array(String(Character(u)).utf8)
+            default: throw fail("an unknown escape '\\\(String(UnicodeScalar(e)))'", at: i - 2)
             }
         }
-        return nil
+        throw fail("unterminated string", at: start)
     }
 }

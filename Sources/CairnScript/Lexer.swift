@@ -96,7 +96,7 @@ struct Lexer {
             while i < bytes.count, Self.isHexDigit(bytes[i]) { i += 1 }
             let text = String(decoding: bytes[s..<i], as: UTF8.self)
             guard let b = Hex.decode(text), !b.isEmpty else {
-                errors.append(ScriptError("bad_token", "a hex literal needs an even, non-zero number of digits", at: start))
+                errors.append(ScriptError(.badToken, "a hex literal needs an even, non-zero number of digits", at: start))
                 return Token(kind: .hex([]), pos: start)
             }
             return Token(kind: .hex(b), pos: start)
@@ -114,7 +114,7 @@ struct Lexer {
                 i += 1
             }
             if overflow {
-                errors.append(ScriptError("overflow", "integer literal does not fit in Int64", at: start))
+                errors.append(ScriptError(.overflow, "integer literal does not fit in Int64", at: start))
                 v = 0
             }
             return Token(kind: .int(v), pos: start)
@@ -124,7 +124,7 @@ struct Lexer {
             let s = i
             while i < bytes.count, bytes[i] != 0x22, bytes[i] != 0x0a { i += 1 }
             guard i < bytes.count, bytes[i] == 0x22 else {
-                errors.append(ScriptError("bad_token", "unterminated string", at: start))
+                errors.append(ScriptError(.badToken, "unterminated string", at: start))
                 return Token(kind: .string(String(decoding: bytes[s..<i], as: UTF8.self)), pos: start)
             }
             let text = String(decoding: bytes[s..<i], as: UTF8.self)
@@ -144,7 +144,7 @@ struct Lexer {
         // Skip one whole UTF-8 scalar so a multi-byte character is one error.
         i += 1
         while i < bytes.count, bytes[i] & 0xc0 == 0x80 { i += 1 }
-        errors.append(ScriptError("bad_token", "unexpected character", at: start))
+        errors.append(ScriptError(.badToken, "unexpected character", at: start))
         return nil
     }
 }

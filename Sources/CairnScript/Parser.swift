@@ -31,7 +31,7 @@ struct Parser {
         if i < toks.count - 1 { i += 1 }
     }
 
-    private mutating func fail(_ message: String, at pos: Pos? = nil, code: String = "syntax") -> Abort {
+    private mutating func fail(_ message: String, at pos: Pos? = nil, code: ScriptError.Code = .syntax) -> Abort {
         let p = pos ?? tok.pos
         // One error per position: recovery can revisit the same token.
         if errors.last.map({ $0.line == p.line && $0.column == p.column }) != true {
@@ -60,7 +60,7 @@ struct Parser {
     private mutating func enter() throws(Abort) {
         depth += 1
         if depth > Limits.parseDepth {
-            _ = fail("nesting deeper than \(Limits.parseDepth) levels", code: "too_deep")
+            _ = fail("nesting deeper than \(Limits.parseDepth) levels", code: .tooDeep)
             aborted = true
             throw Abort()
         }
@@ -73,7 +73,7 @@ struct Parser {
         work += 1
         let e = Expr(kind: kind, pos: pos)
         if e.height > Limits.exprHeight {
-            _ = fail("an expression more than \(Limits.exprHeight) operators deep", at: pos, code: "too_deep")
+            _ = fail("an expression more than \(Limits.exprHeight) operators deep", at: pos, code: .tooDeep)
             aborted = true
             throw Abort()
         }
@@ -128,7 +128,7 @@ struct Parser {
                     if paramCount <= Limits.params {
                         params.append(decl)
                     } else if paramCount == Limits.params + 1 {
-                        _ = fail("more than \(Limits.params) parameters", at: p, code: "too_many_params")
+                        _ = fail("more than \(Limits.params) parameters", at: p, code: .tooManyParams)
                     }
                 case "require":
                     let r = try expr()
@@ -136,7 +136,7 @@ struct Parser {
                     if requireCount <= Limits.requires {
                         requires.append(r)
                     } else if requireCount == Limits.requires + 1 {
-                        _ = fail("more than \(Limits.requires) require clauses", at: p, code: "too_many_requires")
+                        _ = fail("more than \(Limits.requires) require clauses", at: p, code: .tooManyRequires)
                     }
                 default:
                     if refund != nil { throw fail("a second refund clause", at: p) }
@@ -157,7 +157,7 @@ struct Parser {
         guard case .ident(let t) = tok.kind, let pt = ParamType(rawValue: t) else {
             throw fail(
                 "expected a type (\(ParamType.allCases.map(\.rawValue).joined(separator: ", "))), found \(tok.display)",
-                code: "unknown_type")
+                code: .unknownType)
         }
         advance()
         return pt

@@ -61,7 +61,7 @@ public struct InstanceState: Sendable, Equatable {
     /// Reads `encoded()` bytes back, checking them against the contract: same hash, a real
     /// `when`, exactly the names in scope there with their types, sorted positive balances.
     public init(decoding bytes: [UInt8], contract: Contract) throws(ScriptError) {
-        func bad(_ why: String) -> ScriptError { ScriptError("bad_state", "malformed instance state: \(why)", at: .start) }
+        func bad(_ why: String) -> ScriptError { ScriptError(.badState, "malformed instance state: \(why)", at: .start) }
         var r = ByteReader(bytes: bytes)
         guard r.raw(Self.magic.count) == Self.magic else { throw bad("magic") }
         guard r.u32() == UInt32(Contract.interpreterVersion) else { throw bad("interpreter version") }
@@ -93,7 +93,7 @@ public struct InstanceState: Sendable, Equatable {
             }
             // The stored timeout must be the one the bindings give.
             var m = Machine(contract: contract, time: 0, signers: [], env: env, locked: locked)
-            guard let expr = contract.program.whens[Int(node)].timeout, case .time(timeout)? = try? m.eval(expr) else {
+            guard let expr = contract.program.whens[Int(node)].timeout, (try? m.timeValue(expr)) == timeout else {
                 throw bad("timeout")
             }
         }

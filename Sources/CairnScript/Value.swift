@@ -73,10 +73,6 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
         self.column = column
     }
 
-    init(_ code: String, _ message: String, at pos: Pos) {
-        self.init(code, message, line: pos.line, column: pos.column)
-    }
-
     public var description: String { "\(line):\(column): \(code): \(message)" }
 }
 

@@ -1,8 +1,10 @@
 import CairnScript
 import Foundation
 
-// Reads a JSON array of conformance rows on stdin and prints one result line per row.
-// Usage: cairn-script-conformance [CONTRACTS_DIR]   (default: Contracts)
+// Reads a conformance corpus file (a JSON array of rows, docs/contracts.md) on stdin and prints
+// each row's result line, for comparing another implementation's. `cairn contract conform` checks
+// the lines against the rows' `want` instead.
+// Usage: cairn-script-conformance [CONTRACTS_DIR] < FILE   (default: Contracts)
 let dir = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "Contracts"
 var contracts: [String: String] = [:]
 for file in (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? [] where file.hasSuffix(".cairn") {

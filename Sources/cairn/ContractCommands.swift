@@ -3,11 +3,12 @@ import CairnCore
 import CairnLedger
 import CairnScript
 import CairnStore
+import Foundation
 
 struct ContractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contract", abstract: "Check a contract and print the auditor's report (see docs/contracts.md).",
-        subcommands: [Check.self, ContractReport.self, Deploy.self, Open.self, Act.self, ShowInstance.self])
+        subcommands: [Check.self, ContractReport.self, Conform.self, Deploy.self, Open.self, Act.self, ShowInstance.self])
 
     /// Reads and compiles a contract source; errors read `FILE:LINE:COLUMN: code: message`.
     static func compile(_ file: String) throws -> (Contract?, [String], [String]) {
@@ -66,6 +67,85 @@ struct ContractCommand: ParsableCommand {
                 let report = contract.report()
                 print(output.json ? report.json : report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
             }
+        }
+    }
+
+    struct Conform: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run conformance corpus files (Tests/Vectors/contracts/*.json): a line per failed row, then N passed, M failed.",
+            discussion: """
+                Each file is a JSON array of rows (docs/contracts.md, "Conformance corpus"). A row that names \
+                a contract by NAME reads DIR/NAME.cairn. Exits 1 if any row fails or any file cannot be \
+                read or is not a corpus.
+                """)
+        @Argument(help: "Corpus files.") var files: [String]
+        @Option(name: .customLong("contracts"), help: "The directory of the contracts rows name (default: Contracts).")
+        var contractsDir: String?
+
+        func run() throws {
+            // Without --contracts, a missing ./Contracts is no error: rows may carry their sources,
+            // and a row naming a contract that is not there fails as "bad_row no contract".
+            let dir = contractsDir ?? "Contracts"
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            } catch {
+                if contractsDir != nil {
+                    printErr(
+                        "cairn: \(CairnError.Code.notFound): couldn't read the contracts directory \(dir): \(error.localizedDescription)")
+                    throw ExitCode(1)
+                }
+                names = []
+            }
+            var contracts: [String: String] = [:]
+            for file in names.sorted() where file.hasSuffix(".cairn") {
+                do {
+                    contracts[String(file.dropLast(6))] = try readText(dir + "/" + file)
+                } catch let e as CairnError {
+                    printErr("cairn: \(e.code): \(e.message)")
+                    throw ExitCode(1)
+                }
+            }
+            var passed = 0
+            var failed = 0
+            var unusable = 0
+            for file in files {
+                let outcomes: [Conformance.Outcome]
+                do {
+                    outcomes = try Conformance.check(try readText(file), contracts: contracts)
+                } catch let e as CairnScript.JSON.ParseError {
+                    printErr("cairn: \(CairnError.Code.malformedJSON): \(file):\(e.line):\(e.column): \(e.message)")
+                    unusable += 1
+                    continue
+                } catch let e as CairnError {
+                    printErr("cairn: \(e.code): \(e.message)")
+                    unusable += 1
+                    continue
+                }
+                let bad = outcomes.filter { !$0.passed }
+                for o in bad {
+                    print("\(file):\(o.line): row \(o.index) \(quoted(o.desc)): want \(quoted(o.want)), got \(quoted(o.got))")
+                }
+                print("\(file): \(outcomes.count - bad.count) passed, \(bad.count) failed")
+                passed += outcomes.count - bad.count
+                failed += bad.count
+            }
+            let notRun = unusable > 0 ? ", \(unusable) file\(unusable == 1 ? "" : "s") not run" : ""
+            print("total: \(passed) passed, \(failed) failed\(notRun)")
+            if failed > 0 || unusable > 0 { throw ExitCode(1) }
+        }
+
+        /// In double quotes, with quotes, backslashes and line breaks escaped as in JSON.
+        func quoted(_ s: String) -> String {
+            var out = "\""
+            for c in s {
+                switch c {
+                case "\"", "\\": out += "\\" + String(c)
+                case "\n": out += "\\n"
+                default: out.append(c)
+                }
+            }
+            return out + "\""
         }
     }
 

@@ -58,7 +58,7 @@ import Testing
         #expect(r.state.closed)
         #expect(r.payments == [Payment(to: "alice/main", currency: "EUR", amount: 1000)])
         #expect(c.advance(r.state, time: 999) == nil)
-        #expect(code(c.act(r.state, action: "refund", args: [:], signers: ["alice"], time: 300)) == "closed")
+        #expect(code(c.act(r.state, action: "refund", args: [:], signers: ["alice"], time: 300)) == "instance_closed")
     }
 
     @Test func actingAfterTimeoutIsExpired() throws {
