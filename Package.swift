@@ -38,7 +38,7 @@ let package = Package(
         // libxml2 (a system library; libxml2-dev): XSD validation and XML parsing for ISO 20022.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Export formats: JSON Lines, CSV, ISO 20022 camt.053 and camt.054; pacs.008 import.
-        .target(name: "CairnExport", dependencies: ["CLibXML2"], resources: [.copy("Schemas")]),
+        .target(name: "CairnExport", dependencies: ["CairnCore", "CLibXML2"], resources: [.copy("Schemas")]),
         // Pure: the state machine that applies blocks.
         .target(name: "CairnLedger", dependencies: ["CairnCore", "CairnScript"]),
         // Durable storage: SQLite through GRDB, and an in-memory twin.
@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnScriptTests", dependencies: ["CairnScript"]),
-        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport"], resources: [.copy("Resources")]),
+        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "CairnCore"], resources: [.copy("Resources")]),
         .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         .testTarget(name: "CLITests", dependencies: ["CairnCore"]),

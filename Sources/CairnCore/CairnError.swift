@@ -31,6 +31,8 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidProof = Code(rawValue: "invalid_proof")
         public static let invalidBlock = Code(rawValue: "invalid_block")
         public static let notFound = Code(rawValue: "not_found")
+        /// A selection (an export's blocks and times) that holds nothing, so nothing was written.
+        public static let emptySelection = Code(rawValue: "empty_selection")
         public static let storage = Code(rawValue: "storage")
         public static let usage = Code(rawValue: "usage")
         // Written into blocks as rejection codes: a typo here would fork the chain, so every call

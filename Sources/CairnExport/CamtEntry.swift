@@ -22,6 +22,8 @@ struct ReferenceMapping: Equatable {
         }
         if Self.isUUIDv4(reference) {
             self.init(endToEndID: Self.notProvided, uetr: reference, unstructured: [])
+        } else if let (uetr, endToEndID) = Self.uetrAndEndToEndID(reference) {
+            self.init(endToEndID: endToEndID, uetr: uetr, unstructured: [])
         } else if reference.isoLength <= 35 {
             self.init(endToEndID: reference, uetr: nil, unstructured: [])
         } else {
@@ -33,6 +35,19 @@ struct ReferenceMapping: Equatable {
         self.endToEndID = endToEndID
         self.uetr = uetr
         self.unstructured = unstructured
+    }
+
+    /// A reference `<UETR>/<EndToEndId>` (as `cairn import` writes for a pacs.008 payment with
+    /// both): a UUIDv4, a `/`, then 1 to 35 code points. Nil for any other reference.
+    static func uetrAndEndToEndID(_ reference: String) -> (uetr: String, endToEndID: String)? {
+        let utf8 = reference.utf8
+        guard utf8.count > 37, let slash = utf8.index(utf8.startIndex, offsetBy: 36, limitedBy: utf8.endIndex),
+            utf8[slash] == UInt8(ascii: "/")
+        else { return nil }
+        let uetr = String(reference[..<slash])
+        let rest = String(reference[reference.index(after: slash)...])
+        guard isUUIDv4(uetr), rest.isoLength <= 35 else { return nil }
+        return (uetr, rest)
     }
 
     /// The ISO 20022 `UUIDv4Identifier` pattern:

@@ -14,19 +14,23 @@ public struct LedgerDirectory {
 
     public init(_ path: String) { self.path = path }
 
-    /// Creates the directory and a new ledger with block 0. Refuses a directory that already holds a ledger.
+    /// Creates the directory and a new ledger with block 0. Refuses a directory that already holds
+    /// a ledger, or anything else: the directory is built under a temporary name and renamed into
+    /// place (`buildDirectory`), so a failure leaves nothing at `path`, and `init` can run again.
     public func initialize(genesisBytes: [UInt8], key: SigningKey) throws -> Ledger {
         let genesis = try Genesis(bytes: genesisBytes)
         let block0 = try Ledger.makeGenesisBlock(genesis: genesis, key: key)
-        let fm = FileManager.default
-        guard !fm.fileExists(atPath: database) else {
+        guard !FileManager.default.fileExists(atPath: database) else {
             throw CairnError(.storage, "couldn't initialise \(path): it already holds a ledger")
         }
-        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try writeSecret(key.encoded, to: keyFile)
-        try Data(genesisBytes).write(to: URL(fileURLWithPath: genesisFile))
-        let store = try SQLiteStore.create(path: database, genesis: genesis, genesisBlock: block0)
-        return try Ledger(store: store)
+        try buildDirectory(at: path) { staging in
+            let inside = LedgerDirectory(staging)
+            try writeSecret(key.encoded, to: inside.keyFile)
+            try writeDurably(genesisBytes, to: inside.genesisFile, mode: 0o644)
+            // Released at once, so its connections are closed before the directory moves.
+            _ = try SQLiteStore.create(path: inside.database, genesis: genesis, genesisBlock: block0)
+        }
+        return try open()
     }
 
     /// Opens the ledger; fails closed if there is none, or if the directory's genesis file is not
@@ -49,35 +53,6 @@ public struct LedgerDirectory {
     public func validatorKey() throws -> SigningKey {
         try SigningKey(parsing: try readText(keyFile))
     }
-}
-
-/// Writes a file readable only by its owner (0600), created that way from the start.
-public func writeSecret(_ text: String, to path: String) throws {
-    let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-    guard fd >= 0 else {
-        throw CairnError(.storage, "couldn't create \(path): \(String(cString: strerror(errno)))")
-    }
-    defer { close(fd) }
-    let bytes = Array(text.utf8)
-    guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-        throw CairnError(.storage, "couldn't write \(path): \(String(cString: strerror(errno)))")
-    }
-}
-
-/// Replaces a file so that a crash leaves either the old or the new content: a temporary file
-/// (0600), fsync, rename, fsync of the directory. Every step that fails throws.
-public func writeDurably(_ text: String, to path: String) throws {
-    let temporary = path + ".tmp"
-    if FileManager.default.fileExists(atPath: temporary) { try FileManager.default.removeItem(atPath: temporary) }
-    try writeSecret(text, to: temporary)
-    guard rename(temporary, path) == 0 else {
-        throw CairnError(.storage, "couldn't rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
-    }
-    let directory = (path as NSString).deletingLastPathComponent
-    let fd = Foundation.open(directory.isEmpty ? "." : directory, O_RDONLY)
-    guard fd >= 0 else { throw CairnError(.storage, "couldn't open \(directory): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    guard fsync(fd) == 0 else { throw CairnError(.storage, "couldn't fsync \(directory): \(String(cString: strerror(errno)))") }
 }
 
 public func readText(_ path: String) throws -> String {

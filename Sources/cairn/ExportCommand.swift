@@ -32,84 +32,22 @@ struct Export: ParsableCommand {
             let ledger = try data.open()
             let g = ledger.genesis
             if let account, g.account(account) == nil { throw CairnError(.unknownAccount, "unknown account \(account)") }
-            let head = ledger.head.header.height
-            var from = fromHeight ?? 1
-            var to = min(toHeight ?? head, head)
-            guard from >= 1, from <= to else { throw CairnError(.usage, "the height range \(from)...\(to) is empty (the head is \(head))") }
-            let t0 = try fromTime.map { t throws(CairnError) in
-                guard let v = Timestamp(rfc3339: t) else { throw CairnError(.usage, "--from-time \(t) is not RFC 3339 UTC") }
-                return v
-            }
-            let t1 = try toTime.map { t throws(CairnError) in
-                guard let v = Timestamp(rfc3339: t) else { throw CairnError(.usage, "--to-time \(t) is not RFC 3339 UTC") }
-                return v
-            }
-            // Narrow the heights to the blocks inside the time window (block times never decrease).
-            if let t0 { while from <= to, let b = try ledger.store.block(at: from), b.header.time < t0 { from += 1 } }
-            if let t1 { while to >= from, let b = try ledger.store.block(at: to), b.header.time > t1 { to -= 1 } }
-
-            var path = out
+            let (from, to, t0, t1) = try selection(ledger)
+            var count = 0
             if withProofs {
+                // The bundle is built under a temporary name and renamed into place when complete.
                 guard !FileManager.default.fileExists(atPath: out) else {
                     throw CairnError(.storage, "couldn't write the bundle: \(out) exists")
                 }
-                try FileManager.default.createDirectory(atPath: out + "/proofs", withIntermediateDirectories: true)
-                path = out + "/export." + format.rawValue
-            }
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let file = FileHandle(forWritingAtPath: path) else { throw CairnError(.storage, "couldn't write \(path)") }
-            defer { try? file.close() }
-            let sink: (String) -> Void = { file.write(Data($0.utf8)) }
-            var count = 0
-            var records = LedgerRecords(ledger: ledger, from: from, to: to, account: account)
-            records.progress = Progress.terminal("exporting block")
-            switch format {
-            case .jsonl:
-                try records.visit { r in
-                    sink(JSONLinesWriter.line(r))
-                    count += 1
+                try buildDirectory(at: out) { staging in
+                    try FileManager.default.createDirectory(atPath: staging + "/proofs", withIntermediateDirectories: true)
+                    count = try write(ledger, to: staging + "/export." + format.rawValue, from: from, to: to)
+                    try ExportBundle.write(
+                        ledger: ledger, dir: staging, format: format.rawValue, account: account, from: from, to: to, fromTime: t0,
+                        toTime: t1)
                 }
-            case .csv:
-                sink(CSVWriter.header)
-                try records.visit { r in
-                    sink(CSVWriter.row(r))
-                    count += 1
-                }
-            case .camt053, .camt054:
-                // Streamed: each account's entries come from a pass over the ledger (two per
-                // statement: totals, then entries), and the file is validated as a stream.
-                let heads = try self.statements(ledger, from: from, to: to)
-                let header = ExportHeader(
-                    messageID: "CAIRN-\(from)-\(to)-\(Hex.encode(randomBytes(4)))", created: now().description, origin: g.origin)
-                var visits = 0
-                let entries: (Int, (ExportRecord) throws -> Void) throws -> Void = { i, visit in
-                    try LedgerRecords(ledger: ledger, from: from, to: to, account: heads[i].account).visit { r in
-                        visits += 1
-                        try visit(r)
-                    }
-                }
-                do {
-                    if format == .camt053 {
-                        try Camt053Writer.write(header: header, statements: heads, entries: entries, to: sink)
-                    } else {
-                        try Camt054Writer.write(
-                            header: header, notifications: heads.map(AccountNotification.init), entries: entries, to: sink)
-                    }
-                } catch {
-                    try? FileManager.default.removeItem(atPath: path)
-                    throw CairnError(.invalidField, "couldn't write \(format.rawValue): \(error)")
-                }
-                count = visits / 2
-                let schema = format == .camt053 ? Camt053Writer.schema : Camt054Writer.schema
-                if let issue = schema.validator.validate(file: path).first {
-                    try? FileManager.default.removeItem(atPath: path)
-                    throw CairnError(
-                        .invalidField, "the \(format.rawValue) document does not validate: line \(issue.line): \(issue.message)")
-                }
-            }
-            if withProofs {
-                try ExportBundle.write(
-                    ledger: ledger, dir: out, format: format.rawValue, account: account, from: from, to: to, fromTime: t0, toTime: t1)
+            } else {
+                count = try write(ledger, to: out, from: from, to: to)
             }
             if output.json {
                 printJSON([
@@ -120,6 +58,101 @@ struct Export: ParsableCommand {
                 print("wrote \(count) entries from blocks \(from)...\(to) to \(out)")
             }
         }
+    }
+
+    /// The blocks to export, `from...to`, and the time window: the options narrowed to the
+    /// ledger. An inverted range is a usage error; a range in which the ledger has no block (a
+    /// time past the last block, a fresh ledger) is `empty_selection`, and nothing is written.
+    func selection(_ ledger: Ledger) throws -> (from: UInt64, to: UInt64, fromTime: Timestamp?, toTime: Timestamp?) {
+        let head = ledger.head.header
+        guard (fromHeight ?? 1) >= 1, (toHeight ?? 1) >= 1 else {
+            throw CairnError(.usage, "--from-height and --to-height must be at least 1 (block 0 is the genesis block, with no notices)")
+        }
+        if let fromHeight, let toHeight, fromHeight > toHeight {
+            throw CairnError(.usage, "the height range \(fromHeight)...\(toHeight) is inverted")
+        }
+        let t0 = try fromTime.map { t throws(CairnError) in
+            guard let v = Timestamp(rfc3339: t) else { throw CairnError(.usage, "--from-time \(t) is not RFC 3339 UTC") }
+            return v
+        }
+        let t1 = try toTime.map { t throws(CairnError) in
+            guard let v = Timestamp(rfc3339: t) else { throw CairnError(.usage, "--to-time \(t) is not RFC 3339 UTC") }
+            return v
+        }
+        if let t0, let t1, t0 > t1 { throw CairnError(.usage, "the time window \(t0)...\(t1) is inverted") }
+        var from = fromHeight ?? 1
+        var to = min(toHeight ?? head.height, head.height)
+        // Narrow the heights to the blocks inside the time window (block times never decrease).
+        if let t0 { while from <= to, let b = try ledger.store.block(at: from), b.header.time < t0 { from += 1 } }
+        if let t1 { while to >= from, let b = try ledger.store.block(at: to), b.header.time > t1 { to -= 1 } }
+        guard from <= to else {
+            var asked = "blocks \(fromHeight ?? 1)...\(toHeight.map(String.init) ?? "latest")"
+            if t0 != nil || t1 != nil { asked += " from \(t0?.description ?? "the start") to \(t1?.description ?? "now")" }
+            throw CairnError(
+                .emptySelection,
+                "no block to export: the ledger has none in \(asked) (its last is block \(head.height) at \(head.time)); nothing was written"
+            )
+        }
+        return (from, to, t0, t1)
+    }
+
+    /// Writes the export of blocks `from...to` to `path` under a temporary name, renamed into
+    /// place once complete (and, for camt, valid); returns the number of entries.
+    func write(_ ledger: Ledger, to path: String, from: UInt64, to: UInt64) throws -> Int {
+        let file = try StagedFile(path)
+        var count = 0
+        var records = LedgerRecords(ledger: ledger, from: from, to: to, account: account)
+        records.progress = Progress.terminal("exporting block")
+        switch format {
+        case .jsonl:
+            try records.visit { r in
+                try file.write(JSONLinesWriter.line(r))
+                count += 1
+            }
+        case .csv:
+            try file.write(CSVWriter.header)
+            try records.visit { r in
+                try file.write(CSVWriter.row(r))
+                count += 1
+            }
+        case .camt053, .camt054:
+            // Streamed: each account's entries come from a pass over the ledger (two per
+            // statement: totals, then entries), and the file is validated as a stream.
+            var failed: Error?
+            let sink: (String) -> Void = { text in
+                guard failed == nil else { return }
+                do { try file.write(text) } catch { failed = error }
+            }
+            let heads = try self.statements(ledger, from: from, to: to)
+            let header = ExportHeader(
+                messageID: "CAIRN-\(from)-\(to)-\(Hex.encode(randomBytes(4)))", created: now().description, origin: ledger.genesis.origin)
+            var visits = 0
+            let entries: (Int, (ExportRecord) throws -> Void) throws -> Void = { i, visit in
+                try LedgerRecords(ledger: ledger, from: from, to: to, account: heads[i].account).visit { r in
+                    visits += 1
+                    try visit(r)
+                }
+            }
+            do {
+                if format == .camt053 {
+                    try Camt053Writer.write(header: header, statements: heads, entries: entries, to: sink)
+                } else {
+                    try Camt054Writer.write(header: header, notifications: heads.map(AccountNotification.init), entries: entries, to: sink)
+                }
+            } catch let e as CairnError {
+                throw e
+            } catch {
+                throw CairnError(.invalidField, "couldn't write \(format.rawValue): \(error)")
+            }
+            if let failed { throw failed }
+            count = visits / 2
+            let schema = format == .camt053 ? Camt053Writer.schema : Camt054Writer.schema
+            if let issue = schema.validator.validate(file: file.temporary).first {
+                throw CairnError(.invalidField, "the \(format.rawValue) document does not validate: line \(issue.line): \(issue.message)")
+            }
+        }
+        try file.commit()
+        return count
     }
 
     /// One statement head per account (and so per currency): its opening balance before `from` and
@@ -151,7 +184,8 @@ struct LedgerRecords {
     var progress: (UInt64, UInt64) -> Void = { _, _ in }
 
     func visit(_ body: (ExportRecord) throws -> Void) throws {
-        for height in from...to {
+        // An empty range (from > to) visits nothing rather than trapping.
+        for height in stride(from: from, through: to, by: 1) {
             defer { progress(height, to) }
             guard let block = try ledger.store.block(at: height) else { continue }
             let h = block.header

@@ -124,6 +124,38 @@ import Testing
         }
     }
 
+    /// A payment imported with both a UETR and an EndToEndId keeps both: `Refs/EndToEndId` then
+    /// `Refs/UETR`, in the schema's order, in both messages, and the documents stay valid.
+    @Test func anImportedPaymentCarriesBothReferences() throws {
+        let endToEnd = "E2E-0001 <&> \"é\""
+        let record = Sample.transfer(
+            2, height: 2, from: Sample.b, to: Sample.a, amount: 12_550, reference: Sample.uuidReference + "/" + endToEnd)
+        var statement = Sample.statement(Sample.a, owner: "Bank A", currency: "EUR", digits: 2, opening: 0, closing: 12_550)
+        statement.entries = [record]
+        let documents = [
+            (
+                try Camt053Writer.document(header: Sample.header, statements: [statement]), ISO20022Schema.camt053,
+                ["BkToCstmrStmt", "Stmt"]
+            ),
+            (
+                try Camt054Writer.document(header: Sample.header, notifications: [AccountNotification(statement)]), ISO20022Schema.camt054,
+                ["BkToCstmrDbtCdtNtfctn", "Ntfctn"]
+            ),
+        ]
+        for (xml, schema, path) in documents {
+            #expect(schema.validator.validate(xml) == [])
+            if let verdict = try XMLTest.xmllintAccepts(xml, schema: schema) { #expect(verdict) }
+            try XMLTest.withRoot(xml) { root in
+                let report = try #require(XMLTest.all(root, path[0], path[1]).first)
+                let refs = try #require(XMLTest.all(report, "Ntry", "NtryDtls", "TxDtls", "Refs").first)
+                #expect(XMLDocument.children(refs).map(XMLDocument.name) == ["EndToEndId", "UETR"])
+                #expect(XMLTest.text(refs, "EndToEndId") == endToEnd)
+                #expect(XMLTest.text(refs, "UETR") == Sample.uuidReference)
+                #expect(XMLTest.all(report, "Ntry", "NtryDtls", "TxDtls", "RmtInf").isEmpty)
+            }
+        }
+    }
+
     @Test func referenceRules() {
         #expect(
             ReferenceMapping(Sample.uuidReference)
@@ -133,5 +165,16 @@ import Testing
         #expect(ReferenceMapping(nil).endToEndID == "NOTPROVIDED")
         #expect(ReferenceMapping(String(repeating: "é", count: 300)).unstructured.map(\.unicodeScalars.count) == [140, 140, 20])
         #expect(!ReferenceMapping.isUUIDv4("6f1c2d3e-4b5a-3c6d-8e7f-901234567890"))  // version 3
+        // <UETR>/<EndToEndId>, as `cairn import` writes it.
+        #expect(
+            ReferenceMapping(Sample.uuidReference + "/E2E-0001")
+                == ReferenceMapping(endToEndID: "E2E-0001", uetr: Sample.uuidReference, unstructured: []))
+        let e35 = String(repeating: "é", count: 35)
+        #expect(ReferenceMapping(Sample.uuidReference + "/" + e35).endToEndID == e35)
+        // Not that shape: an EndToEndId too long, or none, or a UETR that is not one.
+        #expect(ReferenceMapping(Sample.uuidReference + "/" + e35 + "x").unstructured == [Sample.uuidReference + "/" + e35 + "x"])
+        #expect(ReferenceMapping(Sample.uuidReference + "/").uetr == nil)
+        #expect(ReferenceMapping(Sample.uuidReference.uppercased() + "/E2E").uetr == nil)
+        #expect(ReferenceMapping(Sample.uuidReference + "-E2E-0001").uetr == nil)
     }
 }
