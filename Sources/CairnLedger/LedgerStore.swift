@@ -98,8 +98,7 @@ public struct DerivedRows: Sendable {
     /// The witness cosignature lines kept for the block's checkpoint.
     public var cosignatures: [String]
     /// Where the store files each of `notices` within its block, in the same order, where it
-    /// keeps a place (nil where it does not). The places must be the notices' order in the block:
-    /// its leaves, then its rejections as the header lists them.
+    /// keeps a place (nil where it does not). The places must be 0 to n-1, each once.
     public var places: [Int64]?
 
     public init(

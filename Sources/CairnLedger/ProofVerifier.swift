@@ -20,7 +20,14 @@ public enum ProofVerifier {
         do throws(CairnError) {
             return .success(try check(proofs, genesis: genesis, requireWitnesses: requireWitnesses))
         } catch {
-            return .failure(error)
+            // A key unknown to genesis, with no key history to follow: most likely a key rotated
+            // in since, which only the history can show.
+            guard proofs.count == 1, error.code == .unknownKey else { return .failure(error) }
+            return .failure(
+                CairnError(
+                    error.code,
+                    "\(error.message); if that key was added after genesis, ask for the proof with its key history (`cairn prove --with-keys`)"
+                ))
         }
     }
 

@@ -12,9 +12,12 @@ import Testing
         try cairn("balance", "--data", c.data, account, "--json").json["balance"]!.stringValue!
     }
 
-    /// Builds a notice with `args` at minute `minute`, has `signers` sign it, submits and seals it then.
+    /// Builds a notice with `args` at minute `minute`, has `signers` sign it, submits and seals it
+    /// then; the block rejects exactly the notices `rejects` names (by id and code).
     @discardableResult
-    func run(_ c: Consortium, _ args: [String], by signers: [String], minute: Int64 = 0) throws -> CLIResult {
+    func run(_ c: Consortium, _ args: [String], by signers: [String], minute: Int64 = 0, rejects: [String: String] = [:]) throws
+        -> CLIResult
+    {
         let env = ["CAIRN_NOW": at(minute)]
         let body = try cairn(args, env: env)
         guard body.status == 0 else { throw CairnError(.usage, "\(args): \(body)") }
@@ -23,7 +26,10 @@ import Testing
         let submitted = try cairn(["submit", "--data", c.data, file, "--json"], env: env)
         guard submitted.status == 0 else { throw CairnError(.usage, "\(args): \(submitted)") }
         let sealed = try cairn(["seal", "--data", c.data, "--json"], env: env)
-        #expect(sealed.json["rejected"]?.arrayValue == [], "\(args): \(sealed)")
+        let rejected = (sealed.json["rejected"]?.arrayValue ?? []).compactMap { $0.objectValue }
+        #expect(
+            Dictionary(uniqueKeysWithValues: rejected.map { ($0["id"]?.stringValue ?? "", $0["code"]?.stringValue ?? "") }) == rejects,
+            "\(args): \(sealed)")
         return submitted
     }
 
@@ -40,10 +46,13 @@ import Testing
         return try run(c, args, by: signers).json["id"]!.stringValue!
     }
 
-    func act(_ c: Consortium, _ instance: String, _ action: String, args: [String] = [], by signers: [String], minute: Int64 = 0) throws {
+    func act(
+        _ c: Consortium, _ instance: String, _ action: String, args: [String] = [], by signers: [String], minute: Int64 = 0,
+        rejects: [String: String] = [:]
+    ) throws {
         var a = ["contract", "act", "--instance", instance, "--action", action, "--submitter", signers[0]]
         for x in args { a += ["--arg", x] }
-        let r = try run(c, a, by: signers, minute: minute)
+        let r = try run(c, a, by: signers, minute: minute, rejects: rejects)
         #expect(r.json["status"]?.stringValue == "complete", "\(action): \(r)")
     }
 
@@ -95,8 +104,10 @@ import Testing
         let signed = try c.file(try cairn("sign", "--key", c.key("bank-a.example"), try c.file(early.out)).out)
         let pending = try cairn(["submit", "--data", c.data, signed, "--json"], env: ["CAIRN_NOW": at(10)])
         #expect(pending.json["status"]?.stringValue == "pending", "\(pending)")
-        // After the deadline, the payer alone refunds.
-        try act(c, id, "refund", by: ["bank-a.example"], minute: 40)
+        // After the deadline, the payer alone refunds; the early request, still pending, can
+        // never complete now, and the block that closed the instance rejects it.
+        let earlyID = try #require(pending.json["id"]?.stringValue)
+        try act(c, id, "refund", by: ["bank-a.example"], minute: 40, rejects: [earlyID: "instance_closed"])
         #expect(try balance(c, "bank-a.example/eur") == "100.00")
         #expect(try c.verify().status == 0)
     }

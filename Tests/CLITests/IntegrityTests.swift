@@ -207,6 +207,7 @@ import Testing
         let plain = try c.file(try cairn("prove", "--data", c.data, newID).out)
         let refused = try cairn("verify-proof", "--genesis", c.genesisPath, plain)
         #expect(refused.status == 1 && refused.err.contains("unknown_key"), "\(refused)")
+        #expect(refused.err.contains("cairn prove --with-keys"), "the refusal says how to get a proof that verifies: \(refused)")
         let withKeys = try c.file(try cairn("prove", "--data", c.data, newID, "--with-keys").out)
         let ok = try cairn("verify-proof", "--genesis", c.genesisPath, withKeys, "--json")
         #expect(ok.status == 0 && ok.json["id"]?.stringValue == newID, "\(ok)")
