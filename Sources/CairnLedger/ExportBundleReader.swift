@@ -156,6 +156,11 @@ public struct ExportBundleReader {
         guard headers.first?.height == from - 1, headers.count >= Int(to - from) + 2 else {
             throw fail("blocks.jsonl does not cover blocks \(from - 1)...\(to)")
         }
+        // At most the one block after the range, which proves the end of the time window: a
+        // later one would stand in for it there.
+        guard headers.count <= Int(to - from) + 3 else {
+            throw fail("blocks.jsonl line \(Int(to - from) + 4) holds block \(headers[Int(to - from) + 3].height), past block \(to + 1)")
+        }
         let startHeader = headers[0]
         let endHeader = headers[Int(to - from) + 1]
         guard startHeader.logSize == m.startSize, endHeader.logSize == m.endSize else {
