@@ -93,12 +93,16 @@ let package = Package(
             ],
             path: "Benchmarks/cairn-bench"
         ),
-        .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        // The seeded generator and mutations of the parser fuzz suites; only tests depend on it.
+        .target(name: "CairnFuzzSupport", dependencies: ["CairnCore"], path: "Tests/FuzzSupport"),
+        .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore", "CairnFuzzSupport"]),
         .testTarget(name: "CairnScriptTests", dependencies: ["CairnScript"]),
-        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "CairnCore"], resources: [.copy("Resources")]),
-        .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger"]),
+        .testTarget(
+            name: "CairnExportTests", dependencies: ["CairnExport", "CairnCore", "CairnFuzzSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "CairnLedgerTests", dependencies: ["CairnLedger", "CairnFuzzSupport"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         .testTarget(name: "CLITests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnNodeTests", dependencies: ["CairnNode"]),
     ]
 )
+

@@ -4,14 +4,17 @@ import CairnCore
 /// its seals and its checkpoint are signed by validators under the genesis `finality` policy.
 extension BlockHeader {
     /// Requires every seal to be a valid signature of this header by a validator's key active in
-    /// `state`, and the sealers to satisfy `finality`.
+    /// `state`, at most one per validator, and the sealers to satisfy `finality`.
     public func checkSeals(_ seals: [Seal], in state: LedgerState) throws(CairnError) {
         let validators = state.genesis.members(withRole: "validator")
         var sealers = Set<String>()
         for s in seals {
             guard validators.contains(s.signer), let key = state.key(s.signer, s.keyID), key.isValidSignature(s.sig, for: signingMessage)
             else { throw CairnError(.invalidProof, "the seal by \(s.signer) is not a valid validator signature on block \(height)") }
-            sealers.insert(s.signer)
+            // A second seal by one validator counts for nothing, so it is refused rather than carried.
+            guard sealers.insert(s.signer).inserted else {
+                throw CairnError(.invalidProof, "block \(height) has a second seal by \(s.signer)")
+            }
         }
         let finality = state.finality
         guard finality.isSatisfied(by: sealers) else {

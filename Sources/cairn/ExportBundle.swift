@@ -24,25 +24,13 @@ enum ExportBundle {
         }
         let start = startBlock.header.logSize
         let end = endBlock.header.logSize
-        var manifest = JSONObject([
-            ("format", .string("cairn/v1/export-bundle")), ("origin", .string(ledger.genesis.origin)),
-            ("genesis", .string(ledger.genesis.hash.hex)), ("export", .string(format)), ("fromHeight", .int(from)), ("toHeight", .int(to)),
-            ("startSize", .int(start)), ("endSize", .int(end)),
-        ])
-        if let account { manifest["account"] = .string(account) }
-        if let fromTime { manifest["fromTime"] = .string(fromTime.description) }
-        if let toTime { manifest["toTime"] = .string(toTime.description) }
-        try write(String(decoding: JSON.canonical(.object(manifest)), as: UTF8.self) + "\n", dir + "/manifest.json")
+        let manifest = ExportBundleManifest(
+            origin: ledger.genesis.origin, genesis: ledger.genesis.hash.hex, export: format, account: account, fromTime: fromTime,
+            toTime: toTime, fromHeight: from, toHeight: to, startSize: start, endSize: end)
+        try write(String(decoding: manifest.encoded, as: UTF8.self), dir + "/manifest.json")
         var blocks = ""
         let last = try store.block(at: to + 1) == nil ? to : to + 1
-        for h in (from - 1)...last {
-            let b = try store.block(at: h)!
-            blocks +=
-                String(
-                    decoding: JSON.canonical(.object(JSONObject([("header", b.header.json), ("seals", .array(b.seals.map(\.json)))]))),
-                    as: UTF8.self)
-                + "\n"
-        }
+        for h in (from - 1)...last { blocks += String(decoding: try store.block(at: h)!.bundleLine, as: UTF8.self) }
         try write(blocks, dir + "/blocks.jsonl")
         try write(startBlock.checkpoint, dir + "/start.checkpoint")
         try write(endBlock.checkpoint, dir + "/end.checkpoint")
@@ -93,110 +81,27 @@ struct VerifyExport: ParsableCommand {
 
     func fail(_ what: String) -> CairnError { CairnError(.invalidProof, "\(dir): \(what)") }
 
-    func parse(_ path: String) throws -> JSONValue { try parse(try readBytes(path), String(path.dropFirst(dir.count + 1))) }
-
-    func parse(_ bytes: [UInt8], _ what: String) throws(CairnError) -> JSONValue {
-        do { return try JSON.parse(bytes) } catch { throw fail("\(what): \(error.description)") }
-    }
-
-    /// A non-negative integer field.
-    func count(_ r: inout FieldReader, _ key: String) throws(CairnError) -> UInt64 {
-        let v = try r.int(key)
-        guard v >= 0 else { throw r.fail(key, "must not be negative") }
-        return UInt64(v)
-    }
-
     func run() throws {
         try CairnCLI.run(output) {
             let g = try Genesis(bytes: try readBytes(genesis))
-            var m = try FieldReader(try parse(dir + "/manifest.json"), path: "manifest.json")
-            guard try m.string("format") == "cairn/v1/export-bundle" else { throw m.fail("format", "not cairn/v1/export-bundle") }
-            guard try m.string("origin") == g.origin, try m.string("genesis") == g.hash.hex else {
-                throw fail("the bundle is from another ledger")
-            }
-            let format = try m.string("export")
-            guard ["jsonl", "csv", "camt.053", "camt.054"].contains(format) else { throw m.fail("export", "unknown format \(format)") }
-            let from = try count(&m, "fromHeight")
-            let to = try count(&m, "toHeight")
-            let start = try count(&m, "startSize")
-            let end = try count(&m, "endSize")
-            guard from >= 1, from <= to, start <= end else { throw fail("manifest.json: the block or leaf range is empty") }
-            let account = try m.optionalString("account")
-            let fromTime = m.object["fromTime"] == nil ? nil : try m.timestamp("fromTime")
-            let toTime = m.object["toTime"] == nil ? nil : try m.timestamp("toTime")
-            try m.finish()
-
-            // The headers chain, each sealed under finality by the genesis validators.
-            let validators = LedgerState(genesis: g)
-            var headers: [BlockHeader] = []
-            for (i, line) in try readText(dir + "/blocks.jsonl").split(separator: "\n").enumerated() {
-                let what = "blocks.jsonl line \(i + 1)"
-                var o = try FieldReader(try parse(Array(line.utf8), what), path: what)
-                let h = try BlockHeader(canonical: JSON.canonical(try o.value("header")))
-                var seals: [CairnLedger.Seal] = []
-                for (k, s) in try o.array("seals").enumerated() { seals.append(try CairnLedger.Seal(json: s, path: "\(what).seals[\(k)]")) }
-                try o.finish()
-                do throws(CairnError) { try h.checkSeals(seals, in: validators) } catch { throw fail("\(what): \(error.message)") }
-                if let prev = headers.last, h.prev != prev.hash || h.height != prev.height + 1 {
-                    throw fail("block \(h.height) does not follow block \(prev.height)")
-                }
-                headers.append(h)
-            }
-            guard headers.first?.height == from - 1, headers.count >= Int(to - from) + 2 else {
-                throw fail("blocks.jsonl does not cover blocks \(from - 1)...\(to)")
-            }
-            let startHeader = headers[0]
-            let endHeader = headers[Int(to - from) + 1]
-            guard startHeader.logSize == start, endHeader.logSize == end else { throw fail("the leaf range does not match the blocks") }
-            // The time filter, proven by the blocks on either side of the range.
-            if let fromTime, from > 1, startHeader.time >= fromTime {
-                throw fail("block \(from - 1) is inside the time window but not exported")
-            }
-            if let toTime, headers.count > Int(to - from) + 2, headers.last!.time <= toTime {
-                throw fail("block \(to + 1) is inside the time window but not exported")
-            }
-            for h in headers.dropFirst().prefix(Int(to - from) + 1) {
-                if let fromTime, h.time < fromTime { throw fail("block \(h.height) is before the time window") }
-                if let toTime, h.time > toTime { throw fail("block \(h.height) is after the time window") }
-            }
-
-            // Both checkpoints are the blocks' own, signed; the end extends the start.
-            let endText = try readText(dir + "/end.checkpoint")
-            for (file, h) in [("start.checkpoint", startHeader), ("end.checkpoint", endHeader)] {
-                let text = try readText(dir + "/" + file)
-                do throws(CairnError) { try h.checkCheckpoint(text, in: validators) } catch { throw fail("\(file): \(error.message)") }
-            }
-            if start > 0 {
-                let c = try ConsistencyProofFile(parsing: try readText(dir + "/consistency.txt"))
-                guard c.oldSize == start, c.checkpoint.encoded == endText,
-                    MerkleVerify.consistency(
-                        oldSize: start, newSize: end, oldRoot: startHeader.logRoot, newRoot: endHeader.logRoot, proof: c.hashes)
-                        == .valid
-                else { throw fail("consistency.txt does not show that the end checkpoint extends the start") }
-            }
+            // The manifest, the sealed headers, the time window, the checkpoints and the
+            // consistency proof (CairnLedger's ExportBundleReader); then every leaf's proof here.
+            let reader = ExportBundleReader(bundle: dir, genesis: g) { try readBytes(dir + "/" + $0) }
+            let m = try reader.manifest()
+            let headers = try reader.headers(m)
+            let endText = try reader.checkpoints(m, headers: headers)
+            let (format, account, from, to, start, end) = (m.export, m.account, m.fromHeight, m.toHeight, m.startSize, m.endSize)
 
             // Every leaf of the range, proven against the end checkpoint; the export rebuilt from them.
             var records: [ExportRecord] = []
             var expected: [String] = format == "csv" ? [CSVWriter.header] : []
             for index in start..<end {
-                let file = "proofs/\(index).tlog-proof"
-                guard let text = try? readText(dir + "/" + file) else {
-                    throw fail("\(file) is missing: the export is not proven complete")
-                }
-                let proofs = try TlogProof.parseMany(text)
-                guard proofs.count == 1, proofs[0].index == index, proofs[0].checkpoint.encoded == endText else {
-                    throw fail("\(file) is not the proof of leaf \(index) against the end checkpoint")
-                }
-                let proven: ProvenNotice
-                switch ProofVerifier.verify(proofs, genesis: g) {
-                case .success(let p): proven = p
-                case .failure(let e): throw fail("\(file): \(e.message)")
-                }
+                let (proof, proven) = try reader.leaf(index, endCheckpoint: endText)
                 guard LedgerRecords.matches(proven.envelope.notice, account: account) else { continue }
                 guard let h = headers.first(where: { index >= $0.firstLeaf && index < $0.firstLeaf + $0.count }) else {
                     throw fail("leaf \(index) is in no block of the bundle")
                 }
-                let r = LedgerRecords.record(proven.envelope, leaf: proofs[0].extra!, index: index, header: h, genesis: g)
+                let r = LedgerRecords.record(proven.envelope, leaf: proof.extra!, index: index, header: h, genesis: g)
                 records.append(r)
                 expected.append(format == "csv" ? CSVWriter.row(r) : JSONLinesWriter.line(r))
             }
