@@ -105,4 +105,3 @@ let package = Package(
         .testTarget(name: "CairnNodeTests", dependencies: ["CairnNode"]),
     ]
 )
-

@@ -115,7 +115,7 @@ import Testing
                     #expect(mapped.contains(intent.from) && mapped.contains(intent.to), "\(intent) \(context())")
                     #expect(intent.amount.wholeMatch(of: /[0-9]{1,18}(\.[0-9]{1,5})?/) != nil, "\(intent) \(context())")
                     #expect(intent.currency.wholeMatch(of: /[A-Z]{3}/) != nil, "\(intent) \(context())")
-                    #expect(intent.reference == (intent.uetr ?? intent.endToEndID), "\(context())")
+                    #expect(intent.reference == (intent.uetr.map { "\($0)/\(intent.endToEndID)" } ?? intent.endToEndID), "\(context())")
                     let suffix = intents.count > 1 ? "[\(k + 1)]" : ""
                     #expect(intent.path == "/Document/FIToFICstmrCdtTrf/CdtTrfTxInf" + suffix, "\(intent) \(context())")
                     if let secret {

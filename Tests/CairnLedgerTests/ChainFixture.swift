@@ -91,7 +91,8 @@ struct ChainFixture {
             let header = BlockHeader(
                 height: height, prev: blocks.last!.hash, time: t, logSize: UInt64(leaves.count),
                 logRoot: Merkle.root(leafHashes: leaves.map { Merkle.leafHash($0) }), firstLeaf: firstLeaf,
-                count: UInt64(leaves.count) - firstLeaf, stateRoot: state.stateRoot, proposer: a, rejected: rejected)
+                count: UInt64(leaves.count) - firstLeaf, stateRoot: state.stateRoot, stateSize: state.stateSize, proposer: a,
+                rejected: rejected)
             blocks.append(Self.sealed(header, key: validator, origin: genesis.origin))
             states.append(state)
         }
