@@ -167,25 +167,16 @@ enum Contracts {
         }
     }
 
-    /// Whether an act's signers satisfy the action's guard at `now`, on the instance as it will
-    /// stand then: timeouts due by `now` fire at the start of the next block, before this notice.
-    /// nil for other kinds.
-    static func authorizes(_ n: Notice, signers: Set<String>, in state: LedgerState, now: Timestamp) -> Bool? {
+    /// What an act still needs before its action's guard accepts its signers, in the form
+    /// transfers use (`Policy.missing`), on the instance as it will stand at `now` (timeouts due
+    /// by then fire at the start of the next block, before this notice); nil when the guard
+    /// accepts them (or the notice is not an act).
+    static func needs(_ n: Notice, signers: Set<String>, in state: LedgerState, now: Timestamp) -> String? {
         guard n.kind == .contractAct, let f = n.contract else { return nil }
         var s = state
         fireTimeouts(at: now, on: &s)
-        guard let i = s.instance(f.instance!), let c = s.contracts[i.contract] else { return false }
-        return c.authorizes(i.state, action: f.action!, signers: signers)
-    }
-
-    /// What an act still needs before its action's guard accepts its signers, in the form
-    /// transfers use (`Policy.missing`), on the instance as it will stand at `now`; nil when the
-    /// guard accepts them (or the notice is not an act).
-    static func needs(_ n: Notice, signers: Set<String>, in state: LedgerState, now: Timestamp) -> String? {
-        guard authorizes(n, signers: signers, in: state, now: now) == false, let f = n.contract else { return nil }
-        var s = state
-        fireTimeouts(at: now, on: &s)
         guard let i = s.instance(f.instance!), let c = s.contracts[i.contract] else { return "an open instance" }
+        guard !c.authorizes(i.state, action: f.action!, signers: signers) else { return nil }
         func policy(_ p: SignerPolicy) -> Policy {
             switch p {
             case .sig(let name): .sig(name)

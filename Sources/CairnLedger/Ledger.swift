@@ -518,10 +518,11 @@ public final class Ledger {
         }
         try includePoolRows(try store.expiredPending(before: time, limit: Swift.max(0, max - poolRows.count - added)))
         // Acts still waiting for signatures that this block made impossible (their instance
-        // closed, or moved on to a `when` without their action) leave the pool as rejected, here.
+        // closed, or moved on to a `when` without their action) leave the pool as rejected, here,
+        // however full the block is: no later block would change their instance to notice them.
         let moved = Set(next.instanceChanges(since: state).map(\.id))
         if !moved.isEmpty {
-            let rows = try store.incompletePendingActs(limit: Swift.max(0, max - poolRows.count - added))
+            let rows = try store.incompletePendingActs(limit: Int.max)
             for row in rows where !seen.contains(row.id) {
                 var entry = cached(id: row.id, leaf: row.envelope)
                 if entry == nil {

@@ -221,9 +221,11 @@ import Testing
             release.json["missing"]?.stringValue == "1 more of (sig(bank-a.example), sig(bank-c.example))",
             "\(release)")
         let releaseID = try #require(release.json["id"]?.stringValue)
-        // Payer and arbiter refund instead: the block that closes the instance rejects the release.
+        // Payer and arbiter refund instead: the block that closes the instance rejects the release,
+        // even a block already full (`--max 1`: the refund alone fills it).
         #expect(try act(c, instance, "refund", by: "bank-a.example", "bank-c.example").json["status"]?.stringValue == "complete")
-        let sealed = try c.seal()
+        let sealed = try cairn("seal", "--data", c.data, "--max", "1", "--json")
+        #expect(sealed.json["committed"]?.arrayValue?.count == 1, "\(sealed)")
         let rejected = try #require(sealed.json["rejected"]?.arrayValue?.compactMap { $0.objectValue })
         #expect(
             rejected.map { $0["id"]?.stringValue } == [releaseID] && rejected.first?["code"]?.stringValue == "instance_closed", "\(sealed)")

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnFuzzSupport
 import Foundation
 import Testing
 
@@ -18,40 +19,12 @@ import Testing
 ///
 /// The seed is printed; set CAIRN_FUZZ_SEED to replay a run.
 @Suite struct FuzzNotesTests {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-    }
-
     static let iterations = 2_000
 
-    static var seed: UInt64 {
-        ProcessInfo.processInfo.environment["CAIRN_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x00ca_191f_0221_2026
-    }
+    static var seed: UInt64 { Fuzz.seed(0x00ca_191f_0221_2026) }
 
     /// Bytes that matter to these formats, so mutations hit the grammar and not only the base64.
     static let interesting: [UInt8] = Array("\n \u{2014}+-=/0123456789aAfF".utf8) + [0x00, 0x0d, 0x09, 0x7f, 0xff]
-
-    static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        var current: [UInt8] = []
-        for b in bytes {
-            current.append(b)
-            if b == 0x0a {
-                out.append(current)
-                current = []
-            }
-        }
-        if !current.isEmpty { out.append(current) }
-        return out
-    }
 
     static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
@@ -68,7 +41,7 @@ import Testing
                 b.removeSubrange(start..<min(b.count, start + 1 + rng.below(4)))
             case 5: b = Array(b.prefix(rng.below(b.count)))
             default:
-                var l = lines(b)
+                var l = Fuzz.lines(b)
                 let i = rng.below(l.count)
                 let j = rng.below(l.count)
                 switch rng.below(3) {
